@@ -1,0 +1,1 @@
+"""ringleader: cluster services and resource manager built as actors over ZeroMQ."""

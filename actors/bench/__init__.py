@@ -1,0 +1,7 @@
+"""Benchmarks behind `ringleader bench NAME`: each runs its reference side by side in one run.
+
+A benchmark module exposes `add_arguments(parser)` and `run(args) -> BenchReport`.
+"""
+
+BENCHMARKS: dict[str, str] = {
+}

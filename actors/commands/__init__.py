@@ -1,0 +1,1 @@
+"""One module per `ringleader` sub-command; each exposes `register(subparsers)`."""
