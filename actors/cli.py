@@ -11,6 +11,8 @@ from actors.errors import UserError
 
 # Each module registers its sub-command(s) with `register(subparsers)` and sets `func` on them.
 COMMAND_MODULES: tuple[str, ...] = (
+    "actors.commands.keygen",
+    "actors.commands.node",
     "actors.commands.bench",
 )
 

@@ -1,0 +1,194 @@
+"""The node configuration file (TOML): the cluster, this node, every node's address.
+
+    [cluster]
+    name = "alpha"
+    authkey = "/etc/ringleader/authkey"
+    transport = "tcp"            # tcp (CURVE-encrypted) or ipc (one machine only)
+
+    [node]
+    name = "node1"
+    state_dir = "/var/lib/ringleader/node1"
+    user = "hacluster"           # optional; default hacluster if it exists, else nobody
+
+    [[nodes]]
+    id = 1
+    name = "node1"
+    host = "127.0.0.1"
+    port = 7400                  # base port: process i of the node listens on port + i
+
+    [processes]                  # optional extra actor processes: name = "module:Class"
+    worker = "mypkg.worker:Worker"
+
+Every mistake is reported once, naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from actors.errors import UserError
+
+TRANSPORTS = ("tcp", "ipc")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class NodeEntry:
+    id: int
+    name: str
+    host: str = "127.0.0.1"
+    port: int = 7400
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    path: Path
+    cluster: str
+    authkey: Path
+    transport: str
+    node: str
+    state_dir: Path
+    nodes: tuple[NodeEntry, ...]
+    processes: dict[str, str] = field(default_factory=dict)
+    user: str | None = None
+
+    @property
+    def me(self) -> NodeEntry:
+        return next(n for n in self.nodes if n.name == self.node)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.state_dir / "run"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.run_dir / "supervisor.pid"
+
+    def process_names(self) -> list[str]:
+        """Process order fixes each process's port offset (the supervisor is 0)."""
+        return ["supervisor", *self.processes]
+
+    def endpoint(self, node: str, process: str) -> str:
+        entry = next(n for n in self.nodes if n.name == node)
+        index = self.process_names().index(process)
+        if self.transport == "tcp":
+            return f"tcp://{entry.host}:{entry.port + index}"
+        run = self.run_dir if node == self.node else self.state_dir.parent / node / "run"
+        return f"ipc://{run}/{process}.sock"
+
+    def peers(self) -> dict[str, str]:
+        return {
+            f"{n.name}/{p}": self.endpoint(n.name, p)
+            for n in self.nodes
+            for p in self.process_names()
+        }
+
+
+def load_config(path: str | Path) -> NodeConfig:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such configuration file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: dict, path: Path) -> NodeConfig:
+    def fail(key: str, why: str):
+        raise UserError(f"{path}: {key}: {why}")
+
+    def table(name: str) -> dict:
+        value = raw.get(name)
+        if not isinstance(value, dict):
+            fail(f"[{name}]", "missing table" if value is None else "must be a table")
+        return value
+
+    def string(tbl: dict, tname: str, key: str, default: str | None = None) -> str:
+        value = tbl.get(key, default)
+        if value is None:
+            fail(f"{tname}.{key}", "missing")
+        if not isinstance(value, str) or not value:
+            fail(f"{tname}.{key}", f"must be a non-empty string, not {value!r}")
+        return value
+
+    known = {"cluster", "node", "nodes", "processes"}
+    for key in raw:
+        if key not in known:
+            fail(key, f"unknown section (expected one of {', '.join(sorted(known))})")
+    cluster, node = table("cluster"), table("node")
+    _no_unknown(cluster, {"name", "authkey", "transport"}, "cluster", fail)
+    _no_unknown(node, {"name", "state_dir", "user"}, "node", fail)
+    transport = string(cluster, "cluster", "transport", "tcp")
+    if transport not in TRANSPORTS:
+        fail("cluster.transport", f"{transport!r} is not one of {', '.join(TRANSPORTS)}")
+    nodes_raw = raw.get("nodes")
+    if not isinstance(nodes_raw, list) or not nodes_raw:
+        fail("[[nodes]]", "at least one node must be listed")
+    nodes: list[NodeEntry] = []
+    for i, entry in enumerate(nodes_raw):
+        where = f"nodes[{i}]"
+        if not isinstance(entry, dict):
+            fail(where, "must be a table")
+        _no_unknown(entry, {"id", "name", "host", "port"}, where, fail)
+        node_id = entry.get("id")
+        if not isinstance(node_id, int) or isinstance(node_id, bool) or node_id < 1:
+            fail(f"{where}.id", f"must be a positive integer, not {node_id!r}")
+        name = string(entry, where, "name")
+        if not _NAME.match(name):
+            fail(f"{where}.name", f"{name!r} may use letters, digits, '_', '.', '-' only")
+        port = entry.get("port", 7400)
+        if not isinstance(port, int) or not 1 <= port <= 65000:
+            fail(f"{where}.port", f"must be a port number, not {port!r}")
+        nodes.append(NodeEntry(node_id, name, string(entry, where, "host", "127.0.0.1"), port))
+    for attr in ("id", "name"):
+        values = [getattr(n, attr) for n in nodes]
+        dup = {v for v in values if values.count(v) > 1}
+        if dup:
+            fail(f"nodes.{attr}", f"duplicate {', '.join(map(str, sorted(dup)))}")
+    me = string(node, "node", "name")
+    if me not in {n.name for n in nodes}:
+        fail(
+            "node.name", f"{me!r} is not one of the [[nodes]] ({', '.join(n.name for n in nodes)})"
+        )
+    processes = raw.get("processes", {})
+    if not isinstance(processes, dict):
+        fail("[processes]", 'must be a table of name = "module:Class"')
+    for pname, target in processes.items():
+        if not _NAME.match(pname) or pname == "supervisor":
+            fail(f"processes.{pname}", "not a usable process name")
+        if not isinstance(target, str) or ":" not in target:
+            fail(f"processes.{pname}", f'must be "module:Class", not {target!r}')
+    base = path.parent
+    return NodeConfig(
+        path=path,
+        cluster=string(cluster, "cluster", "name"),
+        authkey=(base / string(cluster, "cluster", "authkey")).resolve(),
+        transport=transport,
+        node=me,
+        state_dir=(base / string(node, "node", "state_dir")).resolve(),
+        nodes=tuple(nodes),
+        processes=dict(processes),
+        user=node.get("user"),
+    )
+
+
+def _no_unknown(tbl: dict, allowed: set[str], where: str, fail) -> None:
+    for key in tbl:
+        if key not in allowed:
+            fail(f"{where}.{key}", f"unknown key (expected one of {', '.join(sorted(allowed))})")
+
+
+def import_actor(target: str, where: str) -> type:
+    module_name, _, class_name = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise UserError(f"{where}: cannot load {target!r}: {exc}") from None

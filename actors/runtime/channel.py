@@ -1,0 +1,168 @@
+"""The caller's side of remote messaging: one DEALER per (thread, remote actor), no hop.
+
+A thread that tells or asks a remote actor sends on its own channel; the answer comes back on the
+same socket and the waiting thread reads it itself when it calls `get()` on the future. Several
+asks may be outstanding on one channel; whoever pumps it settles all of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+
+import pykka
+import zmq
+
+from actors.runtime.errors import ActorUnreachable, AskTimeout
+from actors.runtime.inbox import DelayedFrames, admit
+from transport import sockets
+from transport.codec import ChannelIds, FrameRejected
+from transport.endpoint import Endpoint
+from transport.envelope import Envelope, Kind
+
+_tls = threading.local()
+
+
+def channel_for(host, endpoint: Endpoint) -> Channel:
+    channels = getattr(_tls, "channels", None)
+    if channels is None:
+        channels = _tls.channels = {}
+    key = (id(host), endpoint.url)
+    channel = channels.get(key)
+    if channel is None or channel.closed:
+        channel = channels[key] = Channel(host, endpoint)
+        host.add_channel(channel)
+    return channel
+
+
+class RemoteFuture(pykka.ThreadingFuture):
+    """A pykka future whose `get()` reads the channel until the answer or the ask's deadline."""
+
+    def __init__(self, channel: Channel, msg_id: int, target: str, timeout: float) -> None:
+        super().__init__()
+        self._channel = channel
+        self._msg_id = msg_id
+        self._target = target
+        self._timeout = timeout
+        self._deadline = time.monotonic() + timeout
+        self._done = False
+
+    def set(self, value=None) -> None:
+        super().set(value)
+        self._done = True
+
+    def set_exception(self, exc_info=None) -> None:
+        super().set_exception(exc_info)
+        self._done = True
+
+    def get(self, *, timeout: float | None = None):
+        limit = (
+            self._deadline if timeout is None else min(self._deadline, time.monotonic() + timeout)
+        )
+        while not self._done:
+            remaining = limit - time.monotonic()
+            if remaining <= 0:
+                if limit >= self._deadline:
+                    self._channel.pending.pop(self._msg_id, None)
+                    self.set_exception(
+                        (
+                            AskTimeout,
+                            AskTimeout(
+                                f"no answer from {self._target} within {self._timeout:g} s: "
+                                "the actor is dead, unreachable or too busy"
+                            ),
+                            None,
+                        )
+                    )
+                    break
+                raise pykka.Timeout(f"{timeout} seconds")
+            self._channel.pump(min(remaining, 0.2))
+        return super().get(timeout=0)
+
+
+class Channel:
+    def __init__(self, host, endpoint: Endpoint) -> None:
+        self.host = host
+        self.endpoint = endpoint
+        self.id = ChannelIds.new()
+        self._seq = itertools.count(1)
+        self.pending: dict[int, RemoteFuture] = {}
+        self.lock = threading.RLock()
+        self.closed = False
+        self._delayed = DelayedFrames()
+        sock = host.context.socket(zmq.DEALER)
+        sockets.configure(sock, host.keys, endpoint, server=False, max_frame=host.max_frame)
+        sock.connect(endpoint.url)
+        self._socket = sock
+
+    def _frames(self, kind: Kind, sender: str, recipient: str, message: object, msg_id: int):
+        env = Envelope(kind, sender, recipient, msg_id, 0, self.id, next(self._seq), time.time())
+        return self.host.codec.encode(env, message)
+
+    def tell(self, sender: str, recipient: str, message: object, *, kind: Kind = Kind.TELL) -> bool:
+        with self.lock:
+            frames = self._frames(kind, sender, recipient, message, self.host.next_msg_id())
+            try:
+                self._socket.send_multipart(frames, zmq.NOBLOCK)
+                return True
+            except zmq.Again:
+                return False  # like a send to a dead Erlang process: silently lost
+
+    def ask(self, sender: str, recipient: str, message: object, target: str, timeout: float):
+        msg_id = self.host.next_msg_id()
+        future = RemoteFuture(self, msg_id, target, timeout)
+        with self.lock:
+            frames = self._frames(Kind.ASK, sender, recipient, message, msg_id)
+            self.pending[msg_id] = future
+            try:
+                self._socket.send_multipart(frames, zmq.NOBLOCK)
+            except zmq.Again:
+                self.pending.pop(msg_id, None)
+                future.set_exception(
+                    (ActorUnreachable, ActorUnreachable(f"{target}: send queue full"), None)
+                )
+        return future
+
+    def pump(self, timeout: float) -> None:
+        """Read whatever answers are there (waiting up to `timeout`) and settle their futures."""
+        with self.lock:
+            if self.closed:
+                return
+            sock = self._socket
+            wait_ms = int(timeout * 1000)
+            delayed_ms = self._delayed.timeout_ms(time.monotonic())
+            if delayed_ms is not None:
+                wait_ms = min(wait_ms, delayed_ms)
+            if sock.poll(wait_ms, zmq.POLLIN):
+                while True:
+                    try:
+                        frames = sock.recv_multipart(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    for copy in admit(self.host, frames, self._delayed):
+                        self._settle(copy)
+            for frames in self._delayed.pop_due(time.monotonic()):
+                self._settle(frames)
+
+    def _settle(self, frames: list[bytes]) -> None:
+        try:
+            decoded = self.host.codec.decode(frames, peer=self.endpoint.url)
+        except FrameRejected:
+            return
+        env, message = decoded.envelope, decoded.message
+        future = self.pending.pop(env.correlation_id, None)
+        if future is None:
+            return  # an answer after its ask timed out
+        if env.kind is Kind.REPLY:
+            future.set(message)
+        elif isinstance(message, BaseException):
+            future.set_exception((type(message), message, message.__traceback__))
+        else:
+            future.set_exception((ActorUnreachable, ActorUnreachable(str(message)), None))
+
+    def close(self) -> None:
+        with self.lock:
+            if not self.closed:
+                self.closed = True
+                self._socket.close(linger=0)

@@ -1,0 +1,1 @@
+"""Authenticated ZeroMQ transport: run-time endpoints, framed and MAC-checked envelopes."""
