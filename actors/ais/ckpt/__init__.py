@@ -1,0 +1,1 @@
+"""The AIS checkpoint service (CKPT): replicated named checkpoints made of sections."""

@@ -1,0 +1,1 @@
+"""The AIS message service (MSG): cluster-wide message queues and queue groups."""

@@ -1,0 +1,1 @@
+"""State synchronisation of the replicated AIS services after membership changes."""
