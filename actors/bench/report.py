@@ -50,8 +50,15 @@ class BenchReport:
         self.figures.append(fig)
         return fig
 
-    def ratio(self, name: str, ours: str, reference: str, *, at_most: float | None = None,
-              at_least: float | None = None) -> Ratio:
+    def ratio(
+        self,
+        name: str,
+        ours: str,
+        reference: str,
+        *,
+        at_most: float | None = None,
+        at_least: float | None = None,
+    ) -> Ratio:
         value = self.figure(ours).median / self.figure(reference).median
         target, met = None, None
         if at_most is not None:
@@ -69,7 +76,9 @@ class BenchReport:
         lines = [f"benchmark: {self.benchmark}"]
         width = max((len(f.name) for f in self.figures), default=10)
         for f in self.figures:
-            spread = f"min {min(f.samples):,.4g} max {max(f.samples):,.4g}" if len(f.samples) > 1 else ""
+            spread = (
+                f"min {min(f.samples):,.4g} max {max(f.samples):,.4g}" if len(f.samples) > 1 else ""
+            )
             lines.append(f"  {f.name:<{width}}  {f.median:>14,.4g} {f.unit:<8} {spread}")
         if self.ratios:
             lines.append("ratios:")

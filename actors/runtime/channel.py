@@ -91,20 +91,21 @@ class Channel:
         self.lock = threading.RLock()
         self.closed = False
         self._delayed = DelayedFrames()
+        self._timeout_ms = -1
         sock = host.context.socket(zmq.DEALER)
         sockets.configure(sock, host.keys, endpoint, server=False, max_frame=host.max_frame)
         sock.connect(endpoint.url)
         self._socket = sock
 
-    def _frames(self, kind: Kind, sender: str, recipient: str, message: object, msg_id: int):
+    def _frame(self, kind: Kind, sender: str, recipient: str, message: object, msg_id: int):
         env = Envelope(kind, sender, recipient, msg_id, 0, self.id, next(self._seq), time.time())
         return self.host.codec.encode(env, message)
 
     def tell(self, sender: str, recipient: str, message: object, *, kind: Kind = Kind.TELL) -> bool:
         with self.lock:
-            frames = self._frames(kind, sender, recipient, message, self.host.next_msg_id())
+            frame = self._frame(kind, sender, recipient, message, self.host.next_msg_id())
             try:
-                self._socket.send_multipart(frames, zmq.NOBLOCK)
+                self._socket.send(frame, zmq.NOBLOCK)
                 return True
             except zmq.Again:
                 return False  # like a send to a dead Erlang process: silently lost
@@ -113,10 +114,10 @@ class Channel:
         msg_id = self.host.next_msg_id()
         future = RemoteFuture(self, msg_id, target, timeout)
         with self.lock:
-            frames = self._frames(Kind.ASK, sender, recipient, message, msg_id)
+            frame = self._frame(Kind.ASK, sender, recipient, message, msg_id)
             self.pending[msg_id] = future
             try:
-                self._socket.send_multipart(frames, zmq.NOBLOCK)
+                self._socket.send(frame, zmq.NOBLOCK)
             except zmq.Again:
                 self.pending.pop(msg_id, None)
                 future.set_exception(
@@ -134,20 +135,34 @@ class Channel:
             delayed_ms = self._delayed.timeout_ms(time.monotonic())
             if delayed_ms is not None:
                 wait_ms = min(wait_ms, delayed_ms)
-            if sock.poll(wait_ms, zmq.POLLIN):
-                while True:
-                    try:
-                        frames = sock.recv_multipart(zmq.NOBLOCK)
-                    except zmq.Again:
-                        break
-                    for copy in admit(self.host, frames, self._delayed):
-                        self._settle(copy)
-            for frames in self._delayed.pop_due(time.monotonic()):
-                self._settle(frames)
+            if wait_ms != self._timeout_ms:
+                sock.rcvtimeo = self._timeout_ms = wait_ms
+            try:
+                frames = sock.recv_multipart()  # a blocking recv: no poller on the hot path
+            except zmq.Again:
+                frames = None
+            while frames is not None:
+                self._take(frames)
+                frames = (
+                    sock.recv_multipart(zmq.NOBLOCK)
+                    if sock.getsockopt(zmq.EVENTS) & zmq.POLLIN
+                    else None
+                )
+            for frame in self._delayed.pop_due(time.monotonic()):
+                self._settle(frame)
 
-    def _settle(self, frames: list[bytes]) -> None:
+    def _take(self, frames: list[bytes]) -> None:
+        if len(frames) != 1:
+            self.host.codec.count_malformed(f"{len(frames)} parts, expected 1", self.endpoint.url)
+        elif self.host.faults.active:
+            for copy in admit(self.host, frames[0], self._delayed):
+                self._settle(copy)
+        else:
+            self._settle(frames[0])
+
+    def _settle(self, frame: bytes) -> None:
         try:
-            decoded = self.host.codec.decode(frames, peer=self.endpoint.url)
+            decoded = self.host.codec.decode(frame, peer=self.endpoint.url)
         except FrameRejected:
             return
         env, message = decoded.envelope, decoded.message

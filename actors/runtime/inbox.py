@@ -13,6 +13,7 @@ import itertools
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -27,14 +28,15 @@ from transport.envelope import Envelope, Kind, MalformedHeader
 
 log = logging.getLogger("ringleader.runtime")
 
-_BURST = 512  # frames read per wake-up before local messages get a turn
+_BURST = 512
+_wake_ids = itertools.count()  # frames read per wake-up before local messages get a turn
 
 
-def peek_sender(header: bytes) -> str:
+def peek_sender(frame: bytes) -> str:
     """The claimed sender, for fault routing and logs only (not trusted, nothing unpickled)."""
     try:
-        return Envelope.unpack(header).sender
-    except (MalformedHeader, ValueError):
+        return Envelope.unpack(frame[2 : 2 + int.from_bytes(frame[:2], "big")]).sender
+    except (MalformedHeader, ValueError, TypeError):
         return "?"
 
 
@@ -42,13 +44,13 @@ class DelayedFrames:
     """Frames the fault plan holds back until their time (delay and reorder faults)."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, list[bytes]]] = []
+        self._heap: list[tuple[float, int, object]] = []
         self._order = itertools.count()
 
-    def push(self, due: float, frames: list[bytes]) -> None:
-        heapq.heappush(self._heap, (due, next(self._order), frames))
+    def push(self, due: float, held: object) -> None:
+        heapq.heappush(self._heap, (due, next(self._order), held))
 
-    def pop_due(self, now: float) -> list[list[bytes]]:
+    def pop_due(self, now: float) -> list:
         due = []
         while self._heap and self._heap[0][0] <= now:
             due.append(heapq.heappop(self._heap)[2])
@@ -60,18 +62,21 @@ class DelayedFrames:
         return max(0, int((self._heap[0][0] - now) * 1000) + 1)
 
 
-def admit(host, frames: list[bytes], delayed: DelayedFrames) -> list[list[bytes]]:
-    """Apply the process's fault plan to one arriving frame: the copies to decode now."""
+def admit(host, frame: bytes, delayed: DelayedFrames, held: object = None) -> list[bytes]:
+    """Apply the process's fault plan to one arriving frame: the copies to decode now.
+
+    A delayed frame is parked as `held` (default: the frame itself) until it is due.
+    """
     if not host.faults.active:
-        return [frames]
-    verdict = host.faults.arrival(peek_sender(frames[0]) if frames else "?")
+        return [frame]
+    verdict = host.faults.arrival(peek_sender(frame))
     if verdict.copies == 0:
         return []
     if verdict.delay > 0:
         for _ in range(verdict.copies):
-            delayed.push(time.monotonic() + verdict.delay, frames)
+            delayed.push(time.monotonic() + verdict.delay, frame if held is None else held)
         return []
-    return [frames] * verdict.copies
+    return [frame] * verdict.copies
 
 
 class RemoteReply:
@@ -93,14 +98,23 @@ class RemoteReply:
 
 
 class SocketInbox:
+    """pykka's inbox protocol (`put`, `get`, `empty`) over a deque and the actor's socket.
+
+    The actor thread blocks in a plain `recv` on its ROUTER socket (no poller: on a small machine
+    a poll costs as much as the message). A local `put` from another thread wakes it, only when it
+    sleeps, with an empty frame sent over an inproc link to that same socket.
+    """
+
     def __init__(self) -> None:
         self._queue: deque = deque()
-        self._efd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
-        self._poller = zmq.Poller()
-        self._poller.register(self._efd, zmq.POLLIN)
         self._socket: zmq.Socket | None = None
+        self._waker: zmq.Socket | None = None
+        self._waker_lock = threading.Lock()
+        self._sleeping = False
+        self._wakeup = threading.Event()  # only used before a socket is attached
         self._delayed = DelayedFrames()
         self._host = None
+        self._timeout_ms = -1
         self.address = ""
         self._reply_channel = ChannelIds.new()
         self._reply_seq = ChannelIds.sequence()
@@ -109,24 +123,37 @@ class SocketInbox:
     def attach(self, host, name: str, actor: object) -> None:
         sock = host.context.socket(zmq.ROUTER)
         endpoint = host.endpoint_for(name)
+        wake_url = f"inproc://wake-{id(self):x}-{next(_wake_ids)}"
         try:
             sockets.configure(sock, host.keys, endpoint, server=True, max_frame=host.max_frame)
             if endpoint.scheme == "ipc":
                 _remove_stale_ipc(endpoint.address)
             bound = sockets.bind(sock, endpoint)
+            sock.bind(wake_url)
             host.register(name, actor, bound)
         except Exception:
             sock.close(linger=0)
             raise
+        waker = host.context.socket(zmq.DEALER)
+        waker.setsockopt(zmq.LINGER, 0)
+        waker.connect(wake_url)
+        self._waker = waker
         self._socket = sock
         self._host = host
         self.address = f"{host.process_key}/{name}"
-        self._poller.register(sock, zmq.POLLIN)
 
     # pykka's inbox protocol -------------------------------------------------------------
     def put(self, envelope: PykkaEnvelope, /) -> None:
         self._queue.append(envelope)
-        os.eventfd_write(self._efd, 1)
+        if self._sleeping:
+            with self._waker_lock:
+                if self._waker is not None:
+                    try:
+                        self._waker.send(b"", zmq.NOBLOCK)
+                    except zmq.ZMQError:
+                        pass
+                else:
+                    self._wakeup.set()
 
     def get(self) -> PykkaEnvelope:
         queue = self._queue
@@ -142,33 +169,53 @@ class SocketInbox:
 
     # internals --------------------------------------------------------------------------
     def _wait(self, timeout_ms: int | None) -> None:
-        events = self._poller.poll(timeout_ms)
-        for sock, _ in events:
-            if sock is self._socket:
-                self._drain()
-            else:
-                try:
-                    os.eventfd_read(self._efd)
-                except BlockingIOError:
-                    pass
-        if self._host is not None:
-            for frames in self._delayed.pop_due(time.monotonic()):
-                self._open(frames[0], frames[1:])
+        sock = self._socket
+        self._sleeping = True
+        try:
+            if self._queue:
+                return
+            if sock is None:
+                self._wakeup.wait(None if timeout_ms is None else timeout_ms / 1000)
+                self._wakeup.clear()
+                return
+            wanted = -1 if timeout_ms is None else timeout_ms
+            if wanted != self._timeout_ms:
+                sock.rcvtimeo = self._timeout_ms = wanted
+            try:
+                frames = sock.recv_multipart()
+            except zmq.Again:
+                frames = None
+        finally:
+            self._sleeping = False
+        if frames is not None:
+            self._take(frames)
+            self._drain()
+        for identity, frame in self._delayed.pop_due(time.monotonic()):
+            self._open(identity, frame)
 
     def _drain(self) -> None:
         sock = self._socket
         for _ in range(_BURST):
-            try:
-                frames = sock.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            identity = frames[0]
-            for copy in admit(self._host, frames[1:], self._delayed):
-                self._open(identity, copy)
+            if not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                return  # cheaper than letting recv raise zmq.Again
+            self._take(sock.recv_multipart(zmq.NOBLOCK))
 
-    def _open(self, identity: bytes, frames: list[bytes]) -> None:
+    def _take(self, frames: list[bytes]) -> None:
+        if len(frames) != 2:
+            self._host.codec.count_malformed(f"{len(frames) - 1} parts, expected 1", self.address)
+            return
+        identity, frame = frames
+        if not frame:
+            return  # a wake-up (or an empty frame, which carries nothing to act on)
+        if self._host.faults.active:
+            for copy in admit(self._host, frame, self._delayed, (identity, frame)):
+                self._open(identity, copy)
+        else:
+            self._open(identity, frame)
+
+    def _open(self, identity: bytes, frame: bytes) -> None:
         try:
-            decoded: Decoded = self._host.codec.decode(frames, peer=f"peer {identity.hex()}")
+            decoded: Decoded = self._host.codec.decode(frame, peer=f"peer {identity.hex()}")
         except FrameRejected:
             return
         env, message = decoded.envelope, decoded.message
@@ -194,27 +241,27 @@ class SocketInbox:
             time.time(),
         )
         try:
-            frames = host.codec.encode(env, value)
+            frame = host.codec.encode(env, value)
         except Exception as exc:  # noqa: BLE001 - an answer that cannot travel becomes an error
             text = "".join(traceback.format_exception(value)) if kind is Kind.FAILURE else ""
             what = repr(value) if kind is Kind.FAILURE else f"reply of type {type(value).__name__}"
             env = Envelope(Kind.FAILURE, *_fields_after_kind(env))
-            frames = host.codec.encode(
+            frame = host.codec.encode(
                 env, RemoteActorError(f"{self.address}: {what} cannot be sent back: {exc}", text)
             )
         try:
-            self._socket.send_multipart([identity, *frames], zmq.NOBLOCK)
+            self._socket.send_multipart((identity, frame), zmq.NOBLOCK)
         except zmq.Again:
             log.warning("%s: reply to %s dropped (peer gone or slow)", self.address, request.sender)
 
     def close(self) -> None:
+        with self._waker_lock:
+            if self._waker is not None:
+                self._waker.close(linger=0)
+                self._waker = None
         if self._socket is not None:
-            self._poller.unregister(self._socket)
             self._socket.close()
             self._socket = None
-        if self._efd >= 0:
-            os.close(self._efd)
-            self._efd = -1
 
 
 def _fields_after_kind(env: Envelope) -> tuple:
