@@ -13,7 +13,9 @@ from actors.errors import UserError
 COMMAND_MODULES: tuple[str, ...] = (
     "actors.commands.keygen",
     "actors.commands.node",
+    "actors.commands.demo",
     "actors.commands.bench",
+    "actors.commands.agent",
 )
 
 

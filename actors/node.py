@@ -65,6 +65,14 @@ class NodeSupervisor:
 
             entry = pwd.getpwnam(user)
             os.chown(cfg.run_dir, entry.pw_uid, entry.pw_gid)
+            for parent in cfg.run_dir.parents:
+                mode = parent.stat().st_mode
+                if not mode & 0o001 and parent.stat().st_uid != entry.pw_uid:
+                    raise UserError(
+                        f"{cfg.path}: node.state_dir: {cfg.state_dir} cannot be reached by user "
+                        f"{user}, whom the node's processes run as: {parent} is not searchable "
+                        "by others (chmod o+x it, or pick another state_dir)"
+                    )
 
     def _child_specs(self, base: HostConfig) -> list[ChildSpec]:
         specs = []

@@ -112,6 +112,13 @@ class Actor(pykka.ThreadingActor):
                 except Exception:  # noqa: BLE001 - a dead watcher needs no notice
                     log.debug("%s: watcher %s is gone", self.address, watcher)
 
+    def _actor_loop_teardown(self) -> None:
+        # A Watch that arrived after the actor died still gets its notice (Erlang's noproc).
+        for envelope in self.actor_inbox.pending():
+            if isinstance(envelope.message, Watch):
+                self._watchers[envelope.message.watcher] = envelope.message.tag
+        super()._actor_loop_teardown()
+
     def _handle_receive(self, message: Any) -> Any:
         if isinstance(message, Watch):
             self._watchers[message.watcher] = message.tag

@@ -125,10 +125,15 @@ class ProcessHost:
     def thread_address(self) -> str:
         """Sender name for plain threads (not actors) that tell or ask."""
         t = threading.current_thread()
-        name = getattr(t, "_rl_actor_address", None)
+        name = getattr(t, "_rl_actor_address", None)  # an actor's thread: the actor's address
+        if name is not None:
+            return name
+        # A plain thread gets one name per host: cached on the thread for all hosts, the name
+        # from the first host would be claimed through later ones (and miss their fault rules).
+        names = t.__dict__.setdefault("_rl_thread_names", {})
+        name = names.get(self.process_key)
         if name is None:
-            name = f"{self.process_key}/thread-{next(self._thread_names)}"
-            t._rl_actor_address = name  # type: ignore[attr-defined]
+            name = names[self.process_key] = f"{self.process_key}/thread-{next(self._thread_names)}"
         return name
 
     # local actors -----------------------------------------------------------------------

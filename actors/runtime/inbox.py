@@ -22,7 +22,7 @@ import zmq
 from pykka._envelope import Envelope as PykkaEnvelope
 
 from actors.runtime.errors import RemoteActorError
-from transport import sockets
+from transport import serialize, sockets
 from transport.codec import ChannelIds, Decoded, FrameRejected
 from transport.envelope import Envelope, Kind, MalformedHeader
 
@@ -167,6 +167,11 @@ class SocketInbox:
             self._drain()
         return not self._queue
 
+    def pending(self) -> list[PykkaEnvelope]:
+        """What is still queued (read from the socket too), without taking it."""
+        self.empty()
+        return list(self._queue)
+
     # internals --------------------------------------------------------------------------
     def _wait(self, timeout_ms: int | None) -> None:
         sock = self._socket
@@ -241,6 +246,11 @@ class SocketInbox:
             time.time(),
         )
         try:
+            if kind is Kind.FAILURE:
+                # An exception that pickles but cannot be rebuilt (an __init__ that wants other
+                # arguments than its args) would be dropped by the asker, who would then wait
+                # for its deadline: try the round trip here, where the class is known to exist.
+                serialize.loads(serialize.dumps(value))
             frame = host.codec.encode(env, value)
         except Exception as exc:  # noqa: BLE001 - an answer that cannot travel becomes an error
             text = "".join(traceback.format_exception(value)) if kind is Kind.FAILURE else ""

@@ -45,16 +45,21 @@ class HostConfig:
         return replace(self, process=process, endpoint=endpoint)
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int) -> None:
+    """SIGKILL us when the parent dies. Changing credentials clears this, so it is set again
+    after dropping privileges; a parent that died before we got here is caught by the check."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: the supervisor's stop still cleans up
-        pass
+        return
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _child_main(blob: bytes, ready) -> None:
-    die_with_parent()
+    parent = os.getppid()
+    die_with_parent(parent)
     from actors.runtime.host import ProcessHost
     from actors.runtime.privileges import drop_privileges
     from actors.runtime.ref import spawn
@@ -78,6 +83,7 @@ def _child_main(blob: bytes, ready) -> None:
         )
         if config.user:
             drop_privileges(config.user)
+            die_with_parent(parent)
         ref = spawn(actor_class, *args, name=name, **kwargs)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which names the process
         ready.send(f"{type(exc).__name__}: {exc}")
