@@ -84,7 +84,7 @@ class ReplayGuard:
         self._lock = threading.Lock()
 
     def check(self, channel: int, seq: int, timestamp: float, now: float) -> Reject | None:
-        if abs(now - timestamp) > self.horizon:
+        if not abs(now - timestamp) <= self.horizon:  # also refuses NaN, which compares false
             return Reject.STALE
         with self._lock:
             entry = self._channels.get(channel)
@@ -94,7 +94,10 @@ class ReplayGuard:
             top, bits, _ = entry
             if seq > top:
                 shift = seq - top
-                bits = ((bits << shift) | 1) & ((1 << self.window) - 1)
+                # A jump past the window forgets it all; never build a (seq - top)-bit integer.
+                bits = (
+                    1 if shift >= self.window else ((bits << shift) | 1) & ((1 << self.window) - 1)
+                )
                 self._remember(channel, seq, bits, now)
                 return None
             offset = top - seq
@@ -177,6 +180,11 @@ class Codec:
         end = len(frame) - MAC_BYTES
         if _HLEN.size + hlen > end:
             raise FrameRejected(Reject.MALFORMED, f"header length {hlen} runs past the frame")
+        if end - _HLEN.size > self.max_frame:  # the limit encode() enforces: header + payload
+            raise FrameRejected(
+                Reject.OVERSIZE,
+                f"{end - _HLEN.size} bytes of header and payload > {self.max_frame}",
+            )
         header = frame[_HLEN.size : _HLEN.size + hlen]
         payload = frame[_HLEN.size + hlen : end]
         try:

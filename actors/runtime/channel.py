@@ -14,6 +14,7 @@ import time
 import pykka
 import zmq
 
+from actors.runtime.address import ActorAddress
 from actors.runtime.errors import ActorUnreachable, AskTimeout
 from actors.runtime.inbox import DelayedFrames, admit
 from transport import sockets
@@ -65,6 +66,9 @@ class RemoteFuture(pykka.ThreadingFuture):
             if remaining <= 0:
                 if limit >= self._deadline:
                     self._channel.pending.pop(self._msg_id, None)
+                    # On tcp the actor's port was looked up and cached; after a restart it listens
+                    # on another one, so the next ask must look it up again instead of timing out.
+                    self._channel.host.forget(ActorAddress.parse(self._target))
                     self.set_exception(
                         (
                             AskTimeout,
@@ -171,6 +175,9 @@ class Channel:
             return  # an answer after its ask timed out
         if env.kind is Kind.REPLY:
             future.set(message)
+        elif isinstance(message, pykka.ActorDeadError):  # it stopped with our ask still queued
+            exc = ActorUnreachable(f"{future._target}: {message}")  # as a LocalRef ask says
+            future.set_exception((ActorUnreachable, exc, None))
         elif isinstance(message, BaseException):
             future.set_exception((type(message), message, message.__traceback__))
         else:
