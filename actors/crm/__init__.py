@@ -1,0 +1,1 @@
+"""The cluster resource manager: CIB, controller, scheduler, LRM, attrd."""
