@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import zmq
 
 from actors.runtime.address import ActorAddress
+from actors.runtime.timers import Timers
 from transport.authkey import ClusterKeys
 from transport.codec import DEFAULT_MAX_FRAME, Codec, RejectCounters
 from transport.endpoint import Endpoint
@@ -90,6 +91,7 @@ class ProcessHost:
         self.counters = RejectCounters()
         self.codec = Codec(keys.mac_key, max_frame=max_frame, counters=self.counters)
         self.faults = FaultPlan()
+        self.timers = Timers()
         self.context = shared_context()
         self.peers: dict[str, Endpoint] = {
             key: Endpoint.parse(ep) if isinstance(ep, str) else ep
@@ -219,6 +221,7 @@ class ProcessHost:
         except Exception:  # noqa: BLE001
             pass
         self.closed = True
+        self.timers.close()
         with self._lock:
             channels, self._channels = self._channels, []
         for channel in channels:

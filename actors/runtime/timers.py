@@ -1,0 +1,77 @@
+"""Timers for actors: after a delay, a message is told to an actor (one thread per process).
+
+Sans-IO cores ask for timers as effects (`SetTimer(key, delay)`); the actor around the core turns
+them into `schedule(...)` calls here and gets the message back in its inbox, so time enters the
+core only as an input, like everything else.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from typing import Any
+
+
+class TimerHandle:
+    __slots__ = ("cancelled", "due")
+
+    def __init__(self, due: float) -> None:
+        self.due = due
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Timers:
+    """A heap of pending tells served by one daemon thread, started on first use."""
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._clock = clock
+        self._heap: list[tuple[float, int, TimerHandle, Any, Any]] = []
+        self._order = itertools.count()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def schedule(self, delay: float, target: Any, message: Any) -> TimerHandle:
+        """Tell `message` to `target` (a Ref or pykka ActorRef) after `delay` seconds."""
+        handle = TimerHandle(self._clock() + max(delay, 0.0))
+        with self._cond:
+            if self._closed:
+                handle.cancelled = True
+                return handle
+            heapq.heappush(self._heap, (handle.due, next(self._order), handle, target, message))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="timers", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return handle
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._heap.clear()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed:
+                    if not self._heap:
+                        self._cond.wait()
+                        continue
+                    wait = self._heap[0][0] - self._clock()
+                    if wait <= 0:
+                        break
+                    self._cond.wait(wait)
+                if self._closed:
+                    return
+                _, _, handle, target, message = heapq.heappop(self._heap)
+            if not handle.cancelled:
+                try:
+                    target.tell(message)
+                except Exception:  # noqa: BLE001 - a dead actor's timer just lapses
+                    pass
