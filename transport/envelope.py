@@ -7,8 +7,8 @@ anything in the payload is trusted.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 VERSION = 1
 _FIXED = struct.Struct("!BBHQQQQd")  # version, kind, flags, channel, seq, msg_id, corr, time
@@ -23,6 +23,9 @@ class Kind(IntEnum):
     BATCH = 5  # several tells packed in one frame (payload is a tuple of messages)
 
 
+_KINDS = {k.value: k for k in Kind}
+
+
 class MalformedHeader(ValueError):
     pass
 
@@ -31,8 +34,9 @@ class UnsupportedVersion(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
+class Envelope(NamedTuple):
+    """Immutable like a frozen dataclass, but a tuple: it is built twice per message."""
+
     kind: Kind
     sender: str  # "node/process/name" of the sending actor or thread
     recipient: str  # actor name within the receiving process
@@ -77,7 +81,7 @@ class Envelope:
             raise UnsupportedVersion(f"envelope version {header[0]} (we speak {VERSION})")
         version, kind, flags, channel, seq, msg_id, corr, ts = _FIXED.unpack_from(header)
         try:
-            kind = Kind(kind)
+            kind = _KINDS[kind]
             pos = _FIXED.size
             (n,) = _LEN.unpack_from(header, pos)
             sender = header[pos + 2 : pos + 2 + n].decode()
@@ -86,6 +90,6 @@ class Envelope:
             recipient = header[pos + 2 : pos + 2 + m].decode()
             if pos + 2 + m != len(header):
                 raise MalformedHeader("header length does not match its fields")
-        except (struct.error, UnicodeDecodeError, ValueError) as exc:
+        except (struct.error, UnicodeDecodeError, ValueError, KeyError) as exc:
             raise MalformedHeader(str(exc)) from None
         return cls(kind, sender, recipient, msg_id, corr, channel, seq, ts, flags)

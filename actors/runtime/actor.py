@@ -35,7 +35,7 @@ class Unwatch:
 @dataclass(frozen=True)
 class DeathNotice:
     address: str
-    reason: str  # "normal", "noproc", or the exception that ended the actor
+    reason: str  # "normal", or the exception (or exit) that ended the actor
     normal: bool
     tag: object = None
 
@@ -135,4 +135,6 @@ class Actor(pykka.ThreadingActor):
             self._death_reason = (
                 f"{getattr(exception_type, '__name__', exception_type)}: {exception_value}"
             )
+            # kept where refs can see it once the actor is gone (LocalRef.watch of a dead actor)
+            self.actor_inbox.death_reason = self._death_reason
         super()._handle_failure(exception_type, exception_value, traceback)

@@ -126,6 +126,8 @@ class SocketInbox:
         wake_url = f"inproc://wake-{id(self):x}-{next(_wake_ids)}"
         try:
             sockets.configure(sock, host.keys, endpoint, server=True, max_frame=host.max_frame)
+            if host.local_actor(name) is not None:  # before unlinking a live actor's ipc file
+                raise ValueError(f"an actor named {name!r} already runs in {host.process_key}")
             if endpoint.scheme == "ipc":
                 _remove_stale_ipc(endpoint.address)
             bound = sockets.bind(sock, endpoint)
@@ -139,6 +141,7 @@ class SocketInbox:
         waker.connect(wake_url)
         self._waker = waker
         self._socket = sock
+        self._bound = bound
         self._host = host
         self.address = f"{host.process_key}/{name}"
 
@@ -255,7 +258,7 @@ class SocketInbox:
         except Exception as exc:  # noqa: BLE001 - an answer that cannot travel becomes an error
             text = "".join(traceback.format_exception(value)) if kind is Kind.FAILURE else ""
             what = repr(value) if kind is Kind.FAILURE else f"reply of type {type(value).__name__}"
-            env = Envelope(Kind.FAILURE, *_fields_after_kind(env))
+            env = env._replace(kind=Kind.FAILURE)
             frame = host.codec.encode(
                 env, RemoteActorError(f"{self.address}: {what} cannot be sent back: {exc}", text)
             )
@@ -270,20 +273,15 @@ class SocketInbox:
                 self._waker.close(linger=0)
                 self._waker = None
         if self._socket is not None:
+            if self._bound.scheme == "inproc":
+                # close() frees an inproc name later, in libzmq's reaper thread; unbind frees it
+                # now, so a supervisor restarting this actor can bind the same name at once.
+                try:
+                    self._socket.unbind(self._bound.url)
+                except zmq.ZMQError:
+                    pass
             self._socket.close()
             self._socket = None
-
-
-def _fields_after_kind(env: Envelope) -> tuple:
-    return (
-        env.sender,
-        env.recipient,
-        env.msg_id,
-        env.correlation_id,
-        env.channel,
-        env.seq,
-        env.timestamp,
-    )
 
 
 def _remove_stale_ipc(path: str) -> None:

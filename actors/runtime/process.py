@@ -170,9 +170,10 @@ def spawn_process(
     child_end.close()
     address = ActorAddress(config.node, config.process, name)
     try:
-        if not parent_end.poll(start_timeout):
-            raise SpawnError(f"{address}: process did not report ready within {start_timeout:g} s")
-        status = parent_end.recv()
+        if parent_end.poll(start_timeout):
+            status = parent_end.recv()
+        else:  # not raised from here: the process is still running and must be killed below
+            status = f"process did not report ready within {start_timeout:g} s"
     except EOFError:
         status = f"process exited with code {process.exitcode}"
     finally:
@@ -181,6 +182,7 @@ def spawn_process(
         process.join(1)
         if process.is_alive():
             process.kill()
+            process.join(STOP_GRACE)
         raise SpawnError(f"{address}: {status}")
     from actors.runtime import host as host_module
 

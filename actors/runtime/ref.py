@@ -85,7 +85,10 @@ class LocalRef(Ref):
         try:
             self._ref.tell(Watch(watcher, tag))
         except pykka.ActorDeadError:
-            watcher.tell(DeathNotice(str(self.address), "noproc", False, tag))
+            # Dead already (a supervisor's child can die between its spawn and this watch): say
+            # how it ended when we know, or a transient child that ended normally looks crashed.
+            reason = getattr(self._ref.actor_inbox, "death_reason", None) or "normal"
+            watcher.tell(DeathNotice(str(self.address), reason, reason == "normal", tag))
 
 
 class RemoteRef(Ref):
@@ -166,7 +169,10 @@ class _Deadline(pykka.ThreadingFuture):
     def get(self, *, timeout: float | None = None):
         remaining = self._deadline - time.monotonic()
         if timeout is not None and timeout < remaining:
-            return self._inner.get(timeout=timeout)
+            try:  # a pykka.Timeout here is not the ask's deadline: the caller may get() again
+                return self._inner.get(timeout=timeout)
+            except pykka.ActorDeadError as exc:  # but a dead actor is unreachable either way
+                raise ActorUnreachable(f"{self._target}: {exc}") from None
         try:
             return self._inner.get(timeout=max(remaining, 0.0))
         except pykka.Timeout:
