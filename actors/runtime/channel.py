@@ -24,6 +24,49 @@ from transport.envelope import Envelope, Kind
 
 _tls = threading.local()
 
+BATCH_MAX = 256  # tells per frame at most
+BURST_GAP = 0.0002  # seconds: a tell this soon after the previous one joins a batch
+FLUSH_DELAY = 0.0003  # seconds a batch may wait for more tells before the flusher sends it
+
+
+class Flusher:
+    """Sends batches their thread left behind: a burst of tells becomes a few large frames, and a
+    lone tell (no burst) is never delayed because it is sent at once."""
+
+    def __init__(self) -> None:
+        self._marked: set[Channel] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        threading.Thread(target=self._run, name="tell-flusher", daemon=True).start()
+
+    def mark(self, channel: Channel) -> None:
+        with self._lock:
+            self._marked.add(channel)
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            time.sleep(FLUSH_DELAY)
+            self._wake.clear()
+            with self._lock:
+                marked, self._marked = self._marked, set()
+            for channel in marked:
+                channel.flush()
+
+
+_flusher: Flusher | None = None
+_flusher_lock = threading.Lock()
+
+
+def flusher_of(host) -> Flusher:
+    """One flusher thread per OS process serves every host's channels."""
+    global _flusher
+    with _flusher_lock:
+        if _flusher is None:
+            _flusher = Flusher()
+        return _flusher
+
 
 def channel_for(host, endpoint: Endpoint) -> Channel:
     channels = getattr(_tls, "channels", None)
@@ -96,6 +139,10 @@ class Channel:
         self.closed = False
         self._delayed = DelayedFrames()
         self._timeout_ms = -1
+        self._batch: list = []
+        self._batch_key: tuple[str, str] = ("", "")
+        self._last_tell = 0.0
+        self._flush_pending = False
         sock = host.context.socket(zmq.DEALER)
         sockets.configure(sock, host.keys, endpoint, server=False, max_frame=host.max_frame)
         sock.connect(endpoint.url)
@@ -105,19 +152,56 @@ class Channel:
         env = Envelope(kind, sender, recipient, msg_id, 0, self.id, next(self._seq), time.time())
         return self.host.codec.encode(env, message)
 
-    def tell(self, sender: str, recipient: str, message: object, *, kind: Kind = Kind.TELL) -> bool:
+    def tell(self, sender: str, recipient: str, message: object) -> bool:
+        """Send a tell; tells that come in a burst are packed into one frame (see Flusher)."""
         with self.lock:
-            frame = self._frame(kind, sender, recipient, message, self.host.next_msg_id())
-            try:
-                self._socket.send(frame, zmq.NOBLOCK)
-                return True
-            except zmq.Again:
-                return False  # like a send to a dead Erlang process: silently lost
+            now = time.perf_counter()
+            burst = now - self._last_tell < BURST_GAP
+            self._last_tell = now
+            if not (self._batch or burst):
+                return self._send(Kind.TELL, sender, recipient, message)
+            if self._batch and self._batch_key != (sender, recipient):
+                self._flush()
+            self._batch.append(message)
+            self._batch_key = (sender, recipient)
+            if len(self._batch) >= BATCH_MAX:
+                self._flush()
+            elif not self._flush_pending:
+                self._flush_pending = True
+                flusher_of(self.host).mark(self)
+            return True
+
+    def _send(self, kind: Kind, sender: str, recipient: str, message: object) -> bool:
+        frame = self._frame(kind, sender, recipient, message, self.host.next_msg_id())
+        try:
+            self._socket.send(frame, zmq.NOBLOCK)
+            return True
+        except zmq.Again:
+            return False  # like a send to a dead Erlang process: silently lost
+
+    def _flush(self) -> None:
+        """Send what is batched (lock held): one TELL, or one BATCH frame of many."""
+        batch = self._batch
+        if not batch:
+            return
+        sender, recipient = self._batch_key
+        if len(batch) == 1:
+            self._send(Kind.TELL, sender, recipient, batch[0])
+        else:
+            self._send(Kind.BATCH, sender, recipient, tuple(batch))
+        batch.clear()
+
+    def flush(self) -> None:
+        with self.lock:
+            self._flush_pending = False
+            if not self.closed:
+                self._flush()
 
     def ask(self, sender: str, recipient: str, message: object, target: str, timeout: float):
         msg_id = self.host.next_msg_id()
         future = RemoteFuture(self, msg_id, target, timeout)
         with self.lock:
+            self._flush()  # tells sent before this ask arrive before it
             frame = self._frame(Kind.ASK, sender, recipient, message, msg_id)
             self.pending[msg_id] = future
             try:
@@ -186,5 +270,6 @@ class Channel:
     def close(self) -> None:
         with self.lock:
             if not self.closed:
+                self._flush()
                 self.closed = True
-                self._socket.close(linger=0)
+                self._socket.close()  # the socket's finite linger lets the last frames go

@@ -276,7 +276,9 @@ def test_duplicates_are_refused_by_the_replay_guard(pair):
     h2.faults.heal()
     seen = resolve(f"{h2.process_key}/echo", host=h2).ask("seen", timeout=10).get()
     assert seen == ["warm", "t0", "t1", "t2", "t3", "t4", "last"]
-    assert h2.counters.snapshot().get("replay", 0) >= 6
+    # Every arriving frame came twice; tells in a burst may share a frame, so count frames, not
+    # messages: at least the batch of tells and the ask were each refused once as a replay.
+    assert h2.counters.snapshot().get("replay", 0) >= 2
 
 
 def test_set_faults_through_the_host_actor(pair):
