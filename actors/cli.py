@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "actors.commands.demo",
     "actors.commands.bench",
     "actors.commands.agent",
+    "actors.ais.sim.command",
 )
 
 

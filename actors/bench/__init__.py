@@ -6,4 +6,5 @@ A benchmark module exposes `add_arguments(parser)` and `run(args) -> BenchReport
 BENCHMARKS: dict[str, str] = {
     "actors": "actors.bench.actors",
     "lrm": "actors.bench.lrm",
+    "totem-sim": "actors.ais.sim.throughput",
 }
