@@ -145,11 +145,14 @@ class Codec:
         return hmac.digest(self._key, body, hashlib.sha256)
 
     def encode(self, envelope: Envelope, message: object) -> bytes:
+        return self.encode_packed(envelope.pack(), message, envelope.recipient)
+
+    def encode_packed(self, header: bytes, message: object, recipient: str) -> bytes:
+        """Frame a message behind an already packed header (the hot path of a channel)."""
         payload = serialize.dumps(message)
-        header = envelope.pack()
         if len(header) + len(payload) > self.max_frame:
             raise ValueError(
-                f"message to {envelope.recipient!r} is {len(payload)} bytes, "
+                f"message to {recipient!r} is {len(payload)} bytes, "
                 f"over the {self.max_frame}-byte frame limit"
             )
         body = b"".join((_HLEN.pack(len(header)), header, payload))

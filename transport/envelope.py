@@ -48,25 +48,15 @@ class Envelope(NamedTuple):
     flags: int = 0
 
     def pack(self) -> bytes:
-        sender = self.sender.encode()
-        recipient = self.recipient.encode()
-        return b"".join(
-            (
-                _FIXED.pack(
-                    VERSION,
-                    self.kind,
-                    self.flags,
-                    self.channel,
-                    self.seq,
-                    self.msg_id,
-                    self.correlation_id,
-                    self.timestamp,
-                ),
-                _LEN.pack(len(sender)),
-                sender,
-                _LEN.pack(len(recipient)),
-                recipient,
-            )
+        return pack_header(
+            self.kind,
+            self.flags,
+            self.channel,
+            self.seq,
+            self.msg_id,
+            self.correlation_id,
+            self.timestamp,
+            header_tail(self.sender, self.recipient),
         )
 
     @staticmethod
@@ -93,3 +83,15 @@ class Envelope(NamedTuple):
         except (struct.error, UnicodeDecodeError, ValueError, KeyError) as exc:
             raise MalformedHeader(str(exc)) from None
         return cls(kind, sender, recipient, msg_id, corr, channel, seq, ts, flags)
+
+
+def header_tail(sender: str, recipient: str) -> bytes:
+    """The variable part of a header; a sender caches it per (sender, recipient)."""
+    s, r = sender.encode(), recipient.encode()
+    return b"".join((_LEN.pack(len(s)), s, _LEN.pack(len(r)), r))
+
+
+def pack_header(
+    kind: int, flags: int, channel: int, seq: int, msg_id: int, corr: int, ts: float, tail: bytes
+) -> bytes:
+    return _FIXED.pack(VERSION, kind, flags, channel, seq, msg_id, corr, ts) + tail

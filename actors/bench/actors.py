@@ -131,47 +131,6 @@ def _url(transport: str, tmp: str, name: str) -> str:
         return f"tcp://127.0.0.1:{s.getsockname()[1]}"
 
 
-def raw_round_trip(url: str, curve: bool, n: int, reps: int) -> list[float]:
-    proc, _ = _start(_raw_echo, url, curve)
-    ctx = zmq.Context()
-    sock = ctx.socket(zmq.DEALER)
-    _curve(sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, False)
-    sock.connect(url)
-    samples = []
-    for rep in range(reps + 1):
-        start = time.perf_counter()
-        for _ in range(n):
-            sock.send(PAYLOAD)
-            sock.recv()
-        if rep:  # the first repetition warms up
-            samples.append((time.perf_counter() - start) / n * 1e6)
-    sock.send(b"quit")
-    proc.join(10)
-    sock.close(linger=0)
-    ctx.term()
-    return samples
-
-
-def raw_push_rate(url: str, curve: bool, n: int, reps: int) -> list[float]:
-    proc, done = _start(_raw_pull, url, curve, n, reps)
-    ctx = zmq.Context()
-    sock = ctx.socket(zmq.PUSH)
-    _curve(sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, False)
-    sock.connect(url)
-    samples = []
-    for rep in range(reps + 1):
-        start = time.perf_counter()
-        for _ in range(n):
-            sock.send(PAYLOAD)
-        done.recv()
-        if rep:
-            samples.append(n / (time.perf_counter() - start))
-    proc.join(10)
-    sock.close(linger=0)
-    ctx.term()
-    return samples
-
-
 def pykka_figures(n_asks: int, n_tells: int, reps: int) -> tuple[list[float], list[float]]:
     ref = PykkaSink.start()
     rtts, rates = [], []
@@ -192,38 +151,150 @@ def pykka_figures(n_asks: int, n_tells: int, reps: int) -> tuple[list[float], li
     return rtts, rates
 
 
-def ringleader_figures(transport: str, tmp: str, n_asks: int, n_tells: int, reps: int):
-    here, there = _url(transport, tmp, "bench-main"), _url(transport, tmp, "bench-sink")
-    peers = {"bench/main": here, "bench/sink": there}
-    config = HostConfig(node="bench", process="sink", endpoint=there, authkey=AUTHKEY, peers=peers)
-    rtts, rates = [], []
-    with ProcessHost(
-        node="bench",
-        process="main",
-        endpoint=here,
-        keys=ClusterKeys.from_authkey(AUTHKEY),
-        peers=peers,
-    ):
-        handle = spawn_process(Sink, name="sink", config=config)
-        sink = resolve("bench/sink/sink")
-        for rep in range(reps + 1):
-            start = time.perf_counter()
-            for _ in range(n_asks):
-                sink.ask(PAYLOAD).get()
-            rtt = (time.perf_counter() - start) / n_asks * 1e6
-            before = sink.ask(Count()).get()
-            start = time.perf_counter()
-            for _ in range(n_tells):
-                sink.tell(PAYLOAD)
-            seen = sink.ask(Count(), timeout=60).get()
-            rate = n_tells / (time.perf_counter() - start)
-            if seen - before != n_tells:
-                raise RuntimeError(f"remote tells lost: sent {n_tells}, seen {seen - before}")
-            if rep:
-                rtts.append(rtt)
-                rates.append(rate)
-        handle.stop()
-    return rtts, rates
+class RawEcho:
+    """The reference: a raw pyzmq ROUTER echo loop in another process, a DEALER here."""
+
+    def __init__(self, url: str, curve: bool) -> None:
+        self.proc, _ = _start(_raw_echo, url, curve)
+        self.ctx = zmq.Context()
+        self.sock = self.ctx.socket(zmq.DEALER)
+        _curve(self.sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, False)
+        self.sock.connect(url)
+
+    def round_trip(self, n: int) -> float:
+        sock = self.sock
+        start = time.perf_counter()
+        for _ in range(n):
+            sock.send(PAYLOAD)
+            sock.recv()
+        return (time.perf_counter() - start) / n * 1e6
+
+    def close(self) -> None:
+        self.sock.send(b"quit")
+        self.proc.join(10)
+        self.sock.close(linger=0)
+        self.ctx.term()
+
+
+class RawPush:
+    def __init__(self, url: str, curve: bool, n: int, reps: int) -> None:
+        self.n = n
+        self.proc, self.done = _start(_raw_pull, url, curve, n, reps)
+        self.ctx = zmq.Context()
+        self.sock = self.ctx.socket(zmq.PUSH)
+        _curve(self.sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, False)
+        self.sock.connect(url)
+
+    def rate(self) -> float:
+        start = time.perf_counter()
+        for _ in range(self.n):
+            self.sock.send(PAYLOAD)
+        self.done.recv()
+        return self.n / (time.perf_counter() - start)
+
+    def close(self) -> None:
+        self.proc.join(10)
+        self.sock.close(linger=0)
+        self.ctx.term()
+
+
+class Ours:
+    """ringleader: a Sink actor in another process, asked and told from this thread."""
+
+    def __init__(self, transport: str, tmp: str) -> None:
+        here, there = _url(transport, tmp, "bench-main"), _url(transport, tmp, "bench-sink")
+        peers = {"bench/main": here, "bench/sink": there}
+        config = HostConfig(
+            node="bench", process="sink", endpoint=there, authkey=AUTHKEY, peers=peers
+        )
+        self.host = ProcessHost(
+            node="bench",
+            process="main",
+            endpoint=here,
+            keys=ClusterKeys.from_authkey(AUTHKEY),
+            peers=peers,
+        )
+        self.handle = spawn_process(Sink, name="sink", config=config)
+        self.sink = resolve("bench/sink/sink")
+
+    def round_trip(self, n: int) -> float:
+        sink = self.sink
+        start = time.perf_counter()
+        for _ in range(n):
+            sink.ask(PAYLOAD).get()
+        return (time.perf_counter() - start) / n * 1e6
+
+    def rate(self, n: int) -> float:
+        sink = self.sink
+        before = sink.ask(Count()).get()
+        start = time.perf_counter()
+        for _ in range(n):
+            sink.tell(PAYLOAD)
+        seen = sink.ask(Count(), timeout=60).get()
+        elapsed = time.perf_counter() - start
+        if seen - before != n:
+            raise RuntimeError(f"remote tells lost: sent {n}, seen {seen - before}")
+        return n / elapsed
+
+    def close(self) -> None:
+        self.handle.stop()
+        self.host.close()
+
+
+def measure_transport(report: BenchReport, transport: str, n: int, tells: int, reps: int) -> None:
+    """Reference and ours alternate repetition by repetition, so load on the machine (it has two
+    cores) falls on both alike and the ratios stay meaningful."""
+    curve = transport == "tcp"
+    raw = f"raw pyzmq {transport}{'+curve' if curve else ''}"
+    ours = f"ringleader {transport}"
+    samples: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        echo = RawEcho(_url(transport, tmp, "raw-rtt"), curve)
+        plain = RawEcho(_url(transport, tmp, "raw-rtt-plain"), False) if curve else None
+        push = RawPush(_url(transport, tmp, "raw-push"), curve, tells, reps)
+        mine = Ours(transport, tmp)
+        try:
+            for rep in range(reps + 1):  # the first repetition warms up
+                row = {
+                    f"{raw} round trip": echo.round_trip(n),
+                    f"{ours} remote ask round trip": mine.round_trip(n),
+                    f"{raw} push rate": push.rate(),
+                    f"{ours} remote tell rate": mine.rate(tells),
+                }
+                if plain is not None:
+                    row["raw pyzmq tcp round trip"] = plain.round_trip(n)
+                if rep:
+                    for name, value in row.items():
+                        samples.setdefault(name, []).append(value)
+        finally:
+            for part in (echo, plain, push, mine):
+                if part is not None:
+                    part.close()
+    for name, values in samples.items():
+        report.add(name, "msg/s" if "rate" in name else "us", values, "rate" in name)
+    report.ratio(
+        f"{transport}: remote ask / raw DEALER-ROUTER round trip",
+        f"{ours} remote ask round trip",
+        f"{raw} round trip",
+        at_most=1.3,
+    )
+    if curve:
+        report.ratio(
+            "tcp: remote ask (CURVE) / raw round trip without CURVE",
+            f"{ours} remote ask round trip",
+            "raw pyzmq tcp round trip",
+        )
+    report.ratio(
+        f"{transport}: remote tell rate / pykka in-process tell rate",
+        f"{ours} remote tell rate",
+        "pykka in-process tell rate",
+        at_least=0.5,
+    )
+    report.ratio(
+        f"{transport}: remote tell rate / raw PUSH-PULL rate",
+        f"{ours} remote tell rate",
+        f"{raw} push rate",
+    )
 
 
 def run(args: argparse.Namespace) -> BenchReport:
@@ -235,52 +306,7 @@ def run(args: argparse.Namespace) -> BenchReport:
     for transport in [t.strip() for t in args.transports.split(",") if t.strip()]:
         if transport not in ("ipc", "tcp"):
             raise SystemExit(f"bench actors: unknown transport {transport!r} (use ipc, tcp)")
-        with tempfile.TemporaryDirectory() as tmp:
-            curve = transport == "tcp"
-            raw = f"raw pyzmq {transport}{'+curve' if curve else ''}"
-            report.add(
-                f"{raw} round trip",
-                "us",
-                raw_round_trip(_url(transport, tmp, "raw-rtt"), curve, n, reps),
-            )
-            report.add(
-                f"{raw} push rate",
-                "msg/s",
-                raw_push_rate(_url(transport, tmp, "raw-push"), curve, tells, reps),
-                True,
-            )
-            if curve:
-                report.add(
-                    "raw pyzmq tcp round trip",
-                    "us",
-                    raw_round_trip(_url(transport, tmp, "raw-rtt2"), False, n, reps),
-                )
-            ours = f"ringleader {transport}"
-            rtts, rates = ringleader_figures(transport, tmp, n, tells, reps)
-            report.add(f"{ours} remote ask round trip", "us", rtts)
-            report.add(f"{ours} remote tell rate", "msg/s", rates, higher_is_better=True)
-            report.ratio(
-                f"{transport}: remote ask / raw DEALER-ROUTER round trip",
-                f"{ours} remote ask round trip",
-                f"{raw} round trip",
-                at_most=1.3,
-            )
-            if curve:
-                report.ratio(
-                    "tcp: remote ask (CURVE) / raw round trip without CURVE",
-                    f"{ours} remote ask round trip",
-                    "raw pyzmq tcp round trip",
-                )
-            report.ratio(
-                f"{transport}: remote tell rate / pykka in-process tell rate",
-                f"{ours} remote tell rate",
-                "pykka in-process tell rate",
-                at_least=0.5,
-            )
-            report.ratio(
-                f"{transport}: remote tell rate / raw PUSH-PULL rate",
-                f"{ours} remote tell rate",
-                f"{raw} push rate",
-            )
+        measure_transport(report, transport, n, tells, reps)
     report.notes.append("ringleader figures include HMAC-SHA256 on every frame and replay checks")
+    report.notes.append("reference and ringleader repetitions alternate within each transport")
     return report

@@ -20,7 +20,7 @@ from actors.runtime.inbox import DelayedFrames, admit
 from transport import sockets
 from transport.codec import ChannelIds, FrameRejected
 from transport.endpoint import Endpoint
-from transport.envelope import Envelope, Kind
+from transport.envelope import Kind, header_tail, pack_header
 
 _tls = threading.local()
 
@@ -139,6 +139,7 @@ class Channel:
         self.closed = False
         self._delayed = DelayedFrames()
         self._timeout_ms = -1
+        self._tails: dict[tuple[str, str], bytes] = {}
         self._batch: list = []
         self._batch_key: tuple[str, str] = ("", "")
         self._last_tell = 0.0
@@ -149,8 +150,11 @@ class Channel:
         self._socket = sock
 
     def _frame(self, kind: Kind, sender: str, recipient: str, message: object, msg_id: int):
-        env = Envelope(kind, sender, recipient, msg_id, 0, self.id, next(self._seq), time.time())
-        return self.host.codec.encode(env, message)
+        tail = self._tails.get((sender, recipient))
+        if tail is None:
+            tail = self._tails[(sender, recipient)] = header_tail(sender, recipient)
+        header = pack_header(kind, 0, self.id, next(self._seq), msg_id, 0, time.time(), tail)
+        return self.host.codec.encode_packed(header, message, recipient)
 
     def tell(self, sender: str, recipient: str, message: object) -> bool:
         """Send a tell; tells that come in a burst are packed into one frame (see Flusher)."""

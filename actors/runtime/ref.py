@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -97,26 +98,38 @@ class RemoteRef(Ref):
     def __init__(self, address: ActorAddress, host=None) -> None:
         self.address = address
         self._host = host or current_host()
+        self._target = str(address)
+        self._routes = threading.local()  # this thread's (endpoint, channel, sender name)
+
+    def _route(self, timeout: float | None = None):
+        """The calling thread's way to the actor, cached until its channel closes or the
+        endpoint is forgotten (a restarted tcp process listens on a new port)."""
+        host = self._host
+        route = getattr(self._routes, "route", None)
+        if route is not None:
+            endpoint, channel, sender = route
+            if not channel.closed and host._resolved.get(self.address) is endpoint:  # noqa: SLF001
+                return channel, sender
+        endpoint = host.endpoint_of(self.address, timeout=timeout)
+        channel = channel_for(host, endpoint)
+        sender = host.thread_address()
+        self._routes.route = (endpoint, channel, sender)
+        return channel, sender
 
     def tell(self, message: Any) -> None:
-        host = self._host
         try:
-            endpoint = host.endpoint_of(self.address)
+            channel, sender = self._route()
         except ActorUnreachable:
             return
-        channel_for(host, endpoint).tell(host.thread_address(), self.address.name, message)
+        channel.tell(sender, self.address.name, message)
 
     def ask(self, message: Any, *, timeout: float | None = None) -> pykka.Future:
-        host = self._host
-        timeout = _timeout(timeout, host)
+        timeout = _timeout(timeout, self._host)
         try:
-            endpoint = host.endpoint_of(self.address, timeout=timeout)
+            channel, sender = self._route(timeout)
         except ActorUnreachable as exc:
             return _failed(exc)
-        channel = channel_for(host, endpoint)
-        return channel.ask(
-            host.thread_address(), self.address.name, message, str(self.address), timeout
-        )
+        return channel.ask(sender, self.address.name, message, self._target, timeout)
 
 
 def resolve(address: str | ActorAddress, host=None) -> Ref:
