@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "actors.commands.bench",
     "actors.commands.agent",
     "actors.ais.sim.command",
+    "actors.commands.fence",
 )
 
 

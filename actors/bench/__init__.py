@@ -7,4 +7,5 @@ BENCHMARKS: dict[str, str] = {
     "actors": "actors.bench.actors",
     "lrm": "actors.bench.lrm",
     "totem-sim": "actors.ais.sim.throughput",
+    "fence": "fencing.bench",
 }

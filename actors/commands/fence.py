@@ -1,0 +1,235 @@
+"""`ringleader fence ...`: fence devices, topology levels, fencing a node, the fencing history.
+
+Registrations persist in the node's state dir (found with `--config`). For now every command runs
+the fencer in this process against that state dir (standalone mode, like `pacemaker-fenced -s`):
+the node's fencer process is not wired to the cluster yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from actors.config import load_config
+from actors.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("fence", help="fence devices, topology, fencing, history")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    def verb(name: str, help: str, func) -> argparse.ArgumentParser:
+        sub = verbs.add_parser(name, help=help)
+        sub.add_argument("--config", required=True, help="node configuration (TOML)")
+        sub.add_argument(
+            "--fence-dir",
+            action="append",
+            type=Path,
+            help="where fence agents live (repeatable; default /usr/sbin, then the built-in)",
+        )
+        sub.set_defaults(func=func)
+        return sub
+
+    reg = verb("register", "register (or replace) a fence device", _register)
+    reg.add_argument("name", help="device name")
+    reg.add_argument("--agent", required=True, help="fence agent, e.g. fence_ipmilan")
+    reg.add_argument("--host-list", help="nodes it can fence (pcmk_host_list)")
+    reg.add_argument("--host-map", help="node:port map (pcmk_host_map), e.g. 'n1:1;n2:2,3'")
+    reg.add_argument("--host-check", help="static-list, dynamic-list, status or none")
+    reg.add_argument(
+        "-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="device option"
+    )
+    unreg = verb("unregister", "remove a fence device", _unregister)
+    unreg.add_argument("name")
+    lister = verb("list", "registered devices, or those that can fence --target", _list)
+    lister.add_argument("--target", help="only devices that can fence this node (runs checks)")
+
+    level = verbs.add_parser("level", help="fencing topology levels")
+    level_verbs = level.add_subparsers(dest="level_verb", metavar="VERB", required=True)
+    for name, help, func in (
+        ("add", "add (or replace) level INDEX for TARGET", _level_add),
+        ("remove", "remove level INDEX of TARGET", _level_remove),
+        ("list", "every level", _level_list),
+    ):
+        sub = level_verbs.add_parser(name, help=help)
+        sub.add_argument("--config", required=True, help="node configuration (TOML)")
+        sub.set_defaults(func=func, fence_dir=None)
+        if name != "list":
+            sub.add_argument("target", help="NODE, regexp%%PATTERN or attrib%%NAME=VALUE")
+            sub.add_argument("index", help="1..9, tried in order")
+        if name == "add":
+            sub.add_argument("devices", help="DEV[,DEV...]: all must succeed")
+
+    node = verb("node", "fence a node (default: reboot)", _node)
+    node.add_argument("target")
+    action = node.add_mutually_exclusive_group()
+    for flag in ("off", "reboot", "on"):
+        action.add_argument(f"--{flag}", dest="action", action="store_const", const=flag)
+    node.add_argument("--timeout", type=float, default=600.0, help="seconds to wait")
+    confirm = verb("confirm", "record that TARGET is down (the operator made sure)", _confirm)
+    confirm.add_argument("target")
+    history = verb("history", "fencing history, newest last", _history)
+    history.add_argument("target", nargs="?")
+
+
+@contextlib.contextmanager
+def _fencer(args: argparse.Namespace) -> Iterator[object]:
+    """The node's fencer, run in this process against its state dir."""
+    from actors.node import read_pid
+    from fencing.agents import DEFAULT_FENCE_DIR, AgentLocator
+    from fencing.fencer import Fencer
+    from fencing.store import FencingStore
+
+    config = load_config(args.config)
+    if read_pid(config) is not None:
+        print(
+            f"note: node {config.node} is running; its fencer is not reachable yet, "
+            f"acting standalone on {config.state_dir}",
+            file=sys.stderr,
+        )
+    locator = AgentLocator(tuple(args.fence_dir or (DEFAULT_FENCE_DIR,)))
+    ref = Fencer.start(config.node, FencingStore(config.state_dir), locator)
+    try:
+        yield ref
+    finally:
+        ref.stop()
+
+
+def _register(args: argparse.Namespace) -> int:
+    from fencing.device import parse_options
+    from fencing.fencer import RegisterDevice
+
+    options = parse_options(args.option)
+    for flag, key in (
+        ("host_list", "pcmk_host_list"),
+        ("host_map", "pcmk_host_map"),
+        ("host_check", "pcmk_host_check"),
+    ):
+        if getattr(args, flag):
+            options[key] = getattr(args, flag)
+    with _fencer(args) as ref:
+        device = ref.ask(RegisterDevice(args.name, args.agent, options))
+    print(f"registered {device.id}: {device.summary()}")
+    return 0
+
+
+def _unregister(args: argparse.Namespace) -> int:
+    from fencing.fencer import UnregisterDevice
+
+    with _fencer(args) as ref:
+        if not ref.ask(UnregisterDevice(args.name)):
+            raise UserError(f"device {args.name!r} is not registered")
+    print(f"unregistered {args.name}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from fencing.fencer import GetDevices, call
+    from fencing.messages import ListCapable
+
+    with _fencer(args) as ref:
+        devices = {d.id: d for d in ref.ask(GetDevices())}
+        if args.target:
+            offers = call(ref, lambda r: ListCapable(args.target, r), timeout=300)
+            shown = [devices[o.device] for o in offers if o.device in devices]
+        else:
+            shown = list(devices.values())
+    for device in shown:
+        print(f"{device.id}: {device.summary()}")
+    if args.target and not shown:
+        print(f"no device can fence {args.target}")
+    return 0
+
+
+def _level_add(args: argparse.Namespace) -> int:
+    from fencing.fencer import AddLevel, GetDevices
+    from fencing.topology import make_level
+
+    level = make_level(args.target, args.index, args.devices)
+    with _fencer(args) as ref:
+        known = {d.id for d in ref.ask(GetDevices())}
+        ref.ask(AddLevel(level))
+    unknown = [d for d in level.devices if d not in known]
+    if unknown:
+        print(f"note: not registered on this node: {', '.join(unknown)}", file=sys.stderr)
+    print(f"level {level.index} for {level.target}: {','.join(level.devices)}")
+    return 0
+
+
+def _level_remove(args: argparse.Namespace) -> int:
+    from fencing.fencer import RemoveLevel
+    from fencing.topology import make_level
+
+    index = make_level(args.target, args.index, "x").index
+    with _fencer(args) as ref:
+        if not ref.ask(RemoveLevel(args.target, index)):
+            raise UserError(f"no level {index} for {args.target}")
+    print(f"removed level {index} for {args.target}")
+    return 0
+
+
+def _level_list(args: argparse.Namespace) -> int:
+    from fencing.fencer import GetLevels
+
+    with _fencer(args) as ref:
+        levels = ref.ask(GetLevels())
+    for level in levels:
+        print(f"{level.target} {level.index}: {','.join(level.devices)}")
+    return 0
+
+
+def _when(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+
+
+def _print_event(event) -> None:
+    took = event.completed - event.requested
+    by = f" by {event.executor}" if event.executor else ""
+    devices = f" with {','.join(event.devices)}" if event.devices else ""
+    line = (
+        f"{_when(event.completed)} {event.target}: {event.action} {event.state.value}{by}"
+        f"{devices} (asked by {event.client} on {event.origin}, {took:.2f}s)"
+    )
+    print(line + (f": {event.reason}" if event.reason else ""))
+    for a in event.attempts:
+        level = f"level {a.level} " if a.level else ""
+        where = f" on {a.executor}" if a.executor else ""
+        result = "ok" if a.ok else f"failed: {a.reason}"
+        print(f"    {level}{a.device}{where}: {result}")
+
+
+def _node(args: argparse.Namespace) -> int:
+    from fencing.fencer import call
+    from fencing.messages import FenceRequest
+
+    action = args.action or "reboot"
+    with _fencer(args) as ref:
+        event = call(ref, lambda r: FenceRequest(args.target, action, r, "cli"), args.timeout)
+    _print_event(event)
+    return 0 if event.ok else 1
+
+
+def _confirm(args: argparse.Namespace) -> int:
+    from fencing.fencer import call
+    from fencing.messages import ConfirmDown
+
+    with _fencer(args) as ref:
+        event = call(ref, lambda r: ConfirmDown(args.target, r), timeout=60)
+    _print_event(event)
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from fencing.fencer import GetHistory
+
+    with _fencer(args) as ref:
+        events = ref.ask(GetHistory(args.target))
+    for event in events:
+        _print_event(event)
+    if not events:
+        print("no fencing events" + (f" for {args.target}" if args.target else ""))
+    return 0
