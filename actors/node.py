@@ -195,13 +195,23 @@ def stop_node(config: NodeConfig, timeout: float = 30.0) -> bool:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if _gone(pid):
             return True
         time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)  # its children die with it (PR_SET_PDEATHSIG)
     return True
+
+
+def _gone(pid: int) -> bool:
+    """Exited, even if its parent has not reaped it yet (a zombie has nothing left to stop)."""
+    try:
+        os.kill(pid, 0)
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (ProcessLookupError, FileNotFoundError):
+        return True
+    except OSError:
+        return False
+    return state == "Z"
 
 
 def node_status(config: NodeConfig, timeout: float = 5.0) -> dict:
