@@ -16,6 +16,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "actors.commands.demo",
     "actors.commands.bench",
     "actors.commands.agent",
+    "actors.commands.simulate",
+    "actors.commands.conformance",
     "actors.ais.sim.command",
     "actors.commands.fence",
 )

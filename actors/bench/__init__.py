@@ -6,6 +6,7 @@ A benchmark module exposes `add_arguments(parser)` and `run(args) -> BenchReport
 BENCHMARKS: dict[str, str] = {
     "actors": "actors.bench.actors",
     "lrm": "actors.bench.lrm",
+    "scheduler": "actors.bench.scheduler",
     "totem-sim": "actors.ais.sim.throughput",
     "fence": "fencing.bench",
 }

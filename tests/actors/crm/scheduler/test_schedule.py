@@ -1,0 +1,184 @@
+"""Scheduler behaviour on small hand-written CIBs (the corpus test covers Pacemaker parity)."""
+
+from __future__ import annotations
+
+import pytest
+
+from actors.crm.cib import parse_cib
+from actors.crm.scheduler import Unsupported, format_summary, schedule
+
+
+def cib(resources: str, constraints: str = "", status: str | None = None, options: str = "") -> str:
+    if status is None:
+        status = "".join(
+            f'<node_state id="{n}" uname="{n}" in_ccm="true" crmd="online" join="member" '
+            f'expected="member"/>'
+            for n in ("n1", "n2", "n3")
+        )
+    return f"""<cib have-quorum="1"><configuration>
+      <crm_config><cluster_property_set id="o">
+        <nvpair id="o1" name="stonith-enabled" value="false"/>{options}
+      </cluster_property_set></crm_config>
+      <nodes><node id="n1" uname="n1"/><node id="n2" uname="n2"/><node id="n3" uname="n3"/></nodes>
+      <resources>{resources}</resources><constraints>{constraints}</constraints>
+    </configuration><status>{status}</status></cib>"""
+
+
+def prim(rid: str, meta: str = "") -> str:
+    meta_el = f'<meta_attributes id="{rid}-m">{meta}</meta_attributes>' if meta else ""
+    head = f'<primitive id="{rid}" class="ocf" provider="pacemaker" type="Dummy">'
+    return f"{head}{meta_el}</primitive>"
+
+
+def running(node: str, *rscs: str, extra: str = "", attrs: str = "", **state: str) -> str:
+    fields = {"in_ccm": "true", "crmd": "online", "join": "member", "expected": "member"}
+    fields.update(state)
+    lrm = "".join(
+        f'<lrm_resource id="{r}" class="ocf" provider="pacemaker" type="Dummy">'
+        f'<lrm_rsc_op id="{r}_start_0" operation="start" call-id="1" rc-code="0" op-status="0" '
+        f'interval="0" transition-key="1:1:0:x"/></lrm_resource>'
+        for r in rscs
+    )
+    ta = (
+        f'<transient_attributes id="{node}"><instance_attributes id="{node}-ta">{attrs}'
+        f"</instance_attributes></transient_attributes>"
+        if attrs
+        else ""
+    )
+    kv = " ".join(f'{k}="{v}"' for k, v in fields.items())
+    return (
+        f'<node_state id="{node}" uname="{node}" {kv}><lrm id="{node}"><lrm_resources>'
+        f"{lrm}{extra}</lrm_resources></lrm>{ta}</node_state>"
+    )
+
+
+def online(*nodes: str) -> str:
+    return "".join(running(n) for n in nodes)
+
+
+def summary(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in format_summary(schedule(parse_cib(text)).summary)]
+
+
+def test_location_preference_places_the_resource() -> None:
+    t = schedule(parse_cib(cib(prim("a"), '<rsc_location id="l" rsc="a" node="n2" score="50"/>')))
+    assert t.placement == {"a": "n2"}
+    assert summary(cib(prim("a"), '<rsc_location id="l" rsc="a" node="n2" score="50"/>')) == [
+        "* Start a ( n2 )"
+    ]
+
+
+def test_equal_scores_spread_resources_over_nodes() -> None:
+    t = schedule(parse_cib(cib(prim("a") + prim("b") + prim("c"))))
+    assert sorted(t.placement.values()) == ["n1", "n2", "n3"]
+
+
+def test_stickiness_keeps_a_running_resource_against_a_weaker_preference() -> None:
+    con = '<rsc_location id="l" rsc="a" node="n2" score="50"/>'
+    status = running("n1", "a") + online("n2", "n3")
+    sticky = cib(prim("a", '<nvpair id="s" name="resource-stickiness" value="100"/>'), con, status)
+    loose = cib(prim("a"), con, status)
+    assert summary(sticky) == []
+    assert summary(loose) == ["* Move a ( n1 -> n2 )"]
+
+
+def test_negative_infinity_colocation_separates() -> None:
+    con = (
+        '<rsc_location id="l1" rsc="a" node="n1" score="100"/>'
+        '<rsc_location id="l2" rsc="b" node="n1" score="100"/>'
+        '<rsc_colocation id="c" rsc="b" with-rsc="a" score="-INFINITY"/>'
+    )
+    t = schedule(parse_cib(cib(prim("a") + prim("b"), con)))
+    assert t.placement["a"] == "n1" and t.placement["b"] not in (None, "n1")
+
+
+def test_infinity_colocation_follows_the_primary_or_stays_stopped() -> None:
+    con = (
+        '<rsc_location id="l1" rsc="a" node="n3" score="100"/>'
+        '<rsc_colocation id="c" rsc="b" with-rsc="a" score="INFINITY"/>'
+    )
+    t = schedule(parse_cib(cib(prim("a") + prim("b"), con)))
+    assert t.placement == {"a": "n3", "b": "n3"}
+    stopped = cib(prim("a", '<nvpair id="r" name="target-role" value="Stopped"/>') + prim("b"), con)
+    assert schedule(parse_cib(stopped)).placement == {"a": None, "b": None}
+
+
+def test_mandatory_order_blocks_then_when_first_cannot_run() -> None:
+    res = prim("a", '<nvpair id="r" name="target-role" value="Stopped"/>') + prim("b")
+    con = '<rsc_order id="o" first="a" then="b"/>'
+    status = running("n1", "b") + online("n2", "n3")
+    assert summary(cib(res, con, status)) == ["* Stop b ( n1 ) due to unrunnable a start"]
+
+
+def test_standby_node_is_emptied() -> None:
+    status = running("n1", "a", attrs='<nvpair id="sb" name="standby" value="on"/>') + online(
+        "n2", "n3"
+    )
+    assert summary(cib(prim("a"), "", status)) == ["* Move a ( n1 -> n2 )"]
+
+
+def test_failcount_at_migration_threshold_bans_the_node() -> None:
+    res = prim("a", '<nvpair id="mt" name="migration-threshold" value="2"/>')
+    bad = '<nvpair id="fc" name="fail-count-a#monitor_10000" value="2"/>'
+    status = running("n1", "a", attrs=bad) + online("n2", "n3")
+    t = schedule(parse_cib(cib(res, "", status)))
+    assert t.placement["a"] == "n2"
+    assert any("migration-threshold" in c.source for c in t.explain["a"])
+
+
+def test_unclean_node_is_fenced_before_its_resources_move() -> None:
+    status = running("n1", "a", in_ccm="false", crmd="offline") + online("n2", "n3")
+    text = cib(prim("a"), "", status).replace('value="false"/>', 'value="true"/>', 1)
+    t = schedule(parse_cib(text))
+    lines = [" ".join(x.split()) for x in format_summary(t.summary)]
+    assert lines == [
+        "* Fence (reboot) n1 'peer is no longer part of the cluster'",
+        "* Move a ( n1 -> n2 )",
+    ]
+    fence = next(a for a in t.actions if a.task == "stonith")
+    stop = next(a for a in t.actions if a.task == "stop" and a.rsc == "a")
+    start = next(a for a in t.actions if a.task == "start" and a.rsc == "a")
+    assert stop.pseudo and (fence.id, stop.id) in t.edges and (stop.id, start.id) in t.edges
+
+
+def test_failed_monitor_is_recovered_in_place() -> None:
+    failed = (
+        '<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">'
+        '<lrm_rsc_op id="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" '
+        'interval="0" transition-key="1:1:0:x"/>'
+        '<lrm_rsc_op id="a_monitor_10000" operation="monitor" call-id="2" rc-code="1" '
+        'op-status="4" interval="10000" transition-key="2:1:0:x"/></lrm_resource>'
+    )
+    status = running("n1", extra=failed) + online("n2", "n3")
+    assert summary(cib(prim("a"), "", status)) == ["* Recover a ( n1 )"]
+
+
+def test_no_quorum_stop_policy_stops_everything() -> None:
+    text = cib(prim("a"), "", running("n1", "a") + online("n2")).replace(
+        'have-quorum="1"', 'have-quorum="0"'
+    )
+    assert summary(text) == ["* Stop a ( n1 ) due to no quorum"]
+
+
+def test_anonymous_clone_runs_one_instance_per_node() -> None:
+    t = schedule(parse_cib(cib(f'<clone id="c">{prim("a")}</clone>')))
+    assert t.placement == {"a:0": "n1", "a:1": "n2", "a:2": "n3"}
+
+
+def test_clone_node_max_and_clone_max_bound_the_instances() -> None:
+    meta = (
+        '<meta_attributes id="c-m"><nvpair id="c1" name="clone-max" value="4"/>'
+        '<nvpair id="c2" name="clone-node-max" value="2"/></meta_attributes>'
+    )
+    t = schedule(parse_cib(cib(f'<clone id="c">{prim("a")}{meta}</clone>')))
+    placed = list(t.placement.values())
+    assert len(placed) == 4 and all(placed.count(n) <= 2 for n in ("n1", "n2", "n3"))
+
+
+def test_promotable_clones_are_reported_unsupported_not_mis_scheduled() -> None:
+    meta = (
+        '<meta_attributes id="c-m"><nvpair id="p" name="promotable" value="true"/>'
+        "</meta_attributes>"
+    )
+    with pytest.raises(Unsupported, match="clone c"):
+        schedule(parse_cib(cib(f'<clone id="c">{prim("a")}{meta}</clone>')))
