@@ -16,10 +16,12 @@ COMMAND_MODULES: tuple[str, ...] = (
     "actors.commands.demo",
     "actors.commands.bench",
     "actors.commands.agent",
-    "actors.commands.simulate",
     "actors.commands.conformance",
-    "actors.ais.sim.command",
+    "actors.commands.simulate",
     "actors.commands.fence",
+    "actors.ais.sim.command",
+    "actors.commands.cluster",
+    "actors.commands.quorum",
 )
 
 

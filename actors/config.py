@@ -19,6 +19,13 @@
     [processes]                  # optional extra actor processes: name = "module:Class"
     worker = "mypkg.worker:Worker"
 
+    [totem]                      # optional: totem timeouts (seconds) and limits
+    token = 0.5
+
+    [quorum]                     # optional: votequorum settings (votes: 1 per [[nodes]] entry)
+    expected_votes = 3
+    two_node = false
+
 Every mistake is reported once, naming the file and the key.
 """
 
@@ -55,6 +62,8 @@ class NodeConfig:
     nodes: tuple[NodeEntry, ...]
     processes: dict[str, str] = field(default_factory=dict)
     user: str | None = None
+    totem: dict = field(default_factory=dict)
+    quorum: dict = field(default_factory=dict)
 
     @property
     def me(self) -> NodeEntry:
@@ -69,8 +78,22 @@ class NodeConfig:
         return self.run_dir / "supervisor.pid"
 
     def process_names(self) -> list[str]:
-        """Process order fixes each process's port offset (the supervisor is 0)."""
-        return ["supervisor", *self.processes]
+        """Process order fixes each process's port offset: the supervisor is 0, the configured
+        processes follow, and the executive, which every node runs, comes last (so adding it
+        moved no configured process's port)."""
+        return ["supervisor", *self.processes, "executive"]
+
+    def totem_config(self):
+        """The [totem] table as a TotemConfig (checked when the file was loaded)."""
+        from actors.ais.totem.config import TotemConfig
+
+        return TotemConfig(**self.totem)
+
+    def quorum_config(self):
+        """The [quorum] table as a QuorumConfig: one vote per listed node unless overridden."""
+        from actors.ais.quorum.config import QuorumConfig
+
+        return QuorumConfig(nodes={n.id: 1 for n in self.nodes}, **self.quorum)
 
     def endpoint(self, node: str, process: str) -> str:
         entry = next(n for n in self.nodes if n.name == node)
@@ -119,7 +142,7 @@ def parse_config(raw: dict, path: Path) -> NodeConfig:
             fail(f"{tname}.{key}", f"must be a non-empty string, not {value!r}")
         return value
 
-    known = {"cluster", "node", "nodes", "processes"}
+    known = {"cluster", "node", "nodes", "processes", "totem", "quorum"}
     for key in raw:
         if key not in known:
             fail(key, f"unknown section (expected one of {', '.join(sorted(known))})")
@@ -162,12 +185,14 @@ def parse_config(raw: dict, path: Path) -> NodeConfig:
     if not isinstance(processes, dict):
         fail("[processes]", 'must be a table of name = "module:Class"')
     for pname, target in processes.items():
-        if not _NAME.match(pname) or pname == "supervisor":
+        if not _NAME.match(pname) or pname in ("supervisor", "executive"):
             fail(f"processes.{pname}", "not a usable process name")
         if not isinstance(target, str) or ":" not in target:
             fail(f"processes.{pname}", f'must be "module:Class", not {target!r}')
+    totem = _optional_table(raw, "totem", _TOTEM_KEYS, fail)
+    quorum = _optional_table(raw, "quorum", _QUORUM_KEYS, fail)
     base = path.parent
-    return NodeConfig(
+    config = NodeConfig(
         path=path,
         cluster=string(cluster, "cluster", "name"),
         authkey=(base / string(cluster, "cluster", "authkey")).resolve(),
@@ -177,7 +202,65 @@ def parse_config(raw: dict, path: Path) -> NodeConfig:
         nodes=tuple(nodes),
         processes=dict(processes),
         user=node.get("user"),
+        totem=totem,
+        quorum=quorum,
     )
+    for name, build in (("totem", config.totem_config), ("quorum", config.quorum_config)):
+        try:
+            build()
+        except UserError as exc:
+            fail(f"[{name}]", str(exc))
+        except TypeError as exc:
+            fail(f"[{name}]", f"bad value: {exc}")
+    return config
+
+
+_TOTEM_KEYS = {
+    "token": float,
+    "token_retransmit": float,
+    "hold": float,
+    "join": float,
+    "consensus": float,
+    "merge": float,
+    "fail_recv": int,
+    "window": int,
+    "max_frames": int,
+    "max_outstanding": int,
+    "pack": int,
+}
+_QUORUM_KEYS = {
+    "expected_votes": int,
+    "two_node": bool,
+    "wait_for_all": bool,
+    "last_man_standing": bool,
+    "last_man_standing_window": float,
+    "auto_tie_breaker": bool,
+    "auto_tie_breaker_node": (str, list),
+}
+
+
+def _optional_table(raw: dict, name: str, keys: dict, fail) -> dict:
+    """An optional table of known keys with values of the right type."""
+    tbl = raw.get(name, {})
+    if not isinstance(tbl, dict):
+        fail(f"[{name}]", "must be a table")
+    out = {}
+    for key, value in tbl.items():
+        want = keys.get(key)
+        if want is None:
+            fail(f"{name}.{key}", f"unknown key (expected one of {', '.join(sorted(keys))})")
+        ok = (
+            isinstance(value, (int, float)) and not isinstance(value, bool)
+            if want is float
+            else isinstance(value, want)
+            and (want is bool or not isinstance(value, bool))
+        )
+        if not ok:
+            fail(f"{name}.{key}", f"wrong type: {value!r}")
+        if key == "auto_tie_breaker_node" and isinstance(value, list):
+            value = tuple(value)
+        out[key] = float(value) if want is float else value
+    return out
 
 
 def _no_unknown(tbl: dict, allowed: set[str], where: str, fail) -> None:

@@ -75,7 +75,17 @@ class NodeSupervisor:
                     )
 
     def _child_specs(self, base: HostConfig) -> list[ChildSpec]:
-        specs = []
+        from actors.ais.executive.process import Executive
+
+        executive_config = base.for_process(
+            "executive", self.config.endpoint(self.config.node, "executive")
+        )
+        config_path = str(self.config.path.resolve())
+
+        def start_executive():
+            return spawn_process(Executive, config_path, name=MAIN_ACTOR, config=executive_config)
+
+        specs = [ChildSpec("executive", start_executive)]  # totem + AIS services, always first
         for pname, target in self.config.processes.items():
             actor_class = import_actor(target, f"{self.config.path}: processes.{pname}")
             child_config = base.for_process(pname, self.config.endpoint(self.config.node, pname))

@@ -1,4 +1,4 @@
-"""Test selection: fast unit and simulation tests by default; `--cluster` adds real-process tests."""
+"""Test selection: fast unit and simulation tests by default; `--cluster` adds real processes."""
 
 from __future__ import annotations
 

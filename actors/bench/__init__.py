@@ -8,5 +8,6 @@ BENCHMARKS: dict[str, str] = {
     "lrm": "actors.bench.lrm",
     "scheduler": "actors.bench.scheduler",
     "totem-sim": "actors.ais.sim.throughput",
+    "evs": "actors.bench.evs",
     "fence": "fencing.bench",
 }
