@@ -44,6 +44,31 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 @dataclass(frozen=True)
+class BuiltinProcess:
+    """A process every node runs. Its main actor is built with the node configuration's path;
+    `privileged` keeps root (only the privileged child may); the others drop to the node's user."""
+
+    name: str
+    target: str  # "module:Class"
+    privileged: bool = False
+
+
+BUILTIN_PROCESSES: tuple[BuiltinProcess, ...] = (
+    BuiltinProcess("executive", "actors.ais.executive.process:Executive"),
+)
+"""Started in this order, after the supervisor and before the configured [processes] (the
+executive first: everything else talks to the cluster through it). Add a component here, at
+the end, so no process's port offset moves."""
+BUILTIN_NAMES = frozenset(p.name for p in BUILTIN_PROCESSES) | {
+    "executive",
+    "privileged",
+    "lrm",
+    "fencer",
+    "crm",
+}  # reserved, also before each is built
+
+
+@dataclass(frozen=True)
 class NodeEntry:
     id: int
     name: str
@@ -79,9 +104,8 @@ class NodeConfig:
 
     def process_names(self) -> list[str]:
         """Process order fixes each process's port offset: the supervisor is 0, the configured
-        processes follow, and the executive, which every node runs, comes last (so adding it
-        moved no configured process's port)."""
-        return ["supervisor", *self.processes, "executive"]
+        processes follow, then the built-in ones every node runs (`BUILTIN_PROCESSES`)."""
+        return ["supervisor", *self.processes, *(p.name for p in BUILTIN_PROCESSES)]
 
     def totem_config(self):
         """The [totem] table as a TotemConfig (checked when the file was loaded)."""
@@ -185,7 +209,7 @@ def parse_config(raw: dict, path: Path) -> NodeConfig:
     if not isinstance(processes, dict):
         fail("[processes]", 'must be a table of name = "module:Class"')
     for pname, target in processes.items():
-        if not _NAME.match(pname) or pname in ("supervisor", "executive"):
+        if not _NAME.match(pname) or pname == "supervisor" or pname in BUILTIN_NAMES:
             fail(f"processes.{pname}", "not a usable process name")
         if not isinstance(target, str) or ":" not in target:
             fail(f"processes.{pname}", f'must be "module:Class", not {target!r}')
@@ -252,8 +276,7 @@ def _optional_table(raw: dict, name: str, keys: dict, fail) -> dict:
         ok = (
             isinstance(value, (int, float)) and not isinstance(value, bool)
             if want is float
-            else isinstance(value, want)
-            and (want is bool or not isinstance(value, bool))
+            else isinstance(value, want) and (want is bool or not isinstance(value, bool))
         )
         if not ok:
             fail(f"{name}.{key}", f"wrong type: {value!r}")

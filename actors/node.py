@@ -14,9 +14,10 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from actors.config import NodeConfig, import_actor
+from actors.config import BUILTIN_PROCESSES, NodeConfig, import_actor
 from actors.errors import UserError
 from actors.runtime.actor import Actor, DeathNotice
 from actors.runtime.host import ProcessHost
@@ -75,17 +76,20 @@ class NodeSupervisor:
                     )
 
     def _child_specs(self, base: HostConfig) -> list[ChildSpec]:
-        from actors.ais.executive.process import Executive
-
-        executive_config = base.for_process(
-            "executive", self.config.endpoint(self.config.node, "executive")
-        )
         config_path = str(self.config.path.resolve())
+        specs = []
+        for builtin in BUILTIN_PROCESSES:  # in order: the executive first
+            actor_class = import_actor(builtin.target, f"built-in process {builtin.name}")
+            child_config = base.for_process(
+                builtin.name, self.config.endpoint(self.config.node, builtin.name)
+            )
+            if builtin.privileged:
+                child_config = replace(child_config, user=None)  # keeps root
 
-        def start_executive():
-            return spawn_process(Executive, config_path, name=MAIN_ACTOR, config=executive_config)
+            def start_builtin(actor_class=actor_class, child_config=child_config):
+                return spawn_process(actor_class, config_path, name=MAIN_ACTOR, config=child_config)
 
-        specs = [ChildSpec("executive", start_executive)]  # totem + AIS services, always first
+            specs.append(ChildSpec(builtin.name, start_builtin))
         for pname, target in self.config.processes.items():
             actor_class = import_actor(target, f"{self.config.path}: processes.{pname}")
             child_config = base.for_process(pname, self.config.endpoint(self.config.node, pname))

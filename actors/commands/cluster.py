@@ -20,7 +20,7 @@ from actors.config import NodeConfig, load_config
 from actors.errors import UserError
 
 AUTHKEY = "authkey"
-PROCESSES_PER_NODE = 2  # supervisor, executive (port offsets 0 and 1)
+PROCESSES_PER_NODE = 8  # supervisor and the built-in processes (port offsets 0 ..), with room
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
