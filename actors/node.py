@@ -230,15 +230,9 @@ def _gone(pid: int) -> bool:
 
 def node_status(config: NodeConfig, timeout: float = 5.0) -> dict:
     """Ask the running supervisor for its children."""
+    from actors.node_client import command_host
     from actors.runtime.ref import resolve
 
-    keys = ClusterKeys.from_file(config.authkey)
-    with ProcessHost(
-        node=config.node,
-        process=f"cli-{os.getpid()}",
-        endpoint=f"inproc://cli-{os.getpid()}",
-        keys=keys,
-        peers=config.peers(),
-    ) as host:
+    with command_host(config) as host:
         ref = resolve(f"{config.node}/supervisor/{SUPERVISOR_ACTOR}", host=host)
         return ref.ask(GetChildren(), timeout=timeout).get()

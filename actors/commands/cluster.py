@@ -144,22 +144,13 @@ def ring_views(configs: list[Path], timeout: float = 2.0) -> dict:
     """Ask every node's executive for its ring view; a node that does not answer is left out."""
     from actors.ais.executive.links import totem_address
     from actors.ais.executive.messages import GetRing
+    from actors.node_client import command_host
     from actors.runtime.errors import ActorUnreachable
-    from actors.runtime.host import ProcessHost
     from actors.runtime.ref import resolve
-    from transport.authkey import ClusterKeys
 
     loaded = [load_config(p) for p in configs]
-    first = loaded[0]
     views = {}
-    with ProcessHost(
-        node=first.node,
-        process=f"cli-{os.getpid()}",
-        endpoint=f"inproc://cli-{os.getpid()}-{time.monotonic_ns()}",
-        keys=ClusterKeys.from_file(first.authkey),
-        peers=first.peers(),
-        make_current=False,
-    ) as host:
+    with command_host(loaded[0]) as host:
         futures = {
             cfg.node: resolve(totem_address(cfg.node), host=host).ask(GetRing(), timeout=timeout)
             for cfg in loaded
