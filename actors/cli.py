@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "actors.ais.sim.command",
     "actors.commands.cluster",
     "actors.commands.quorum",
+    "actors.commands.resource",
     "actors.commands.soak",
 )
 

@@ -26,6 +26,11 @@
     expected_votes = 3
     two_node = false
 
+    [agents]                     # optional: where the privileged child finds agents
+    ocf_root = "/usr/lib/ocf"
+    lsb_dir = "/etc/init.d"
+    fence_dirs = ["/usr/sbin"]   # searched in order (ringleader's own fence agents last)
+
 Every mistake is reported once, naming the file and the key.
 """
 
@@ -55,10 +60,15 @@ class BuiltinProcess:
 
 BUILTIN_PROCESSES: tuple[BuiltinProcess, ...] = (
     BuiltinProcess("executive", "actors.ais.executive.process:Executive"),
+    BuiltinProcess("privileged", "actors.privileged.process:PrivilegedChild", privileged=True),
+    BuiltinProcess("lrm", "actors.crm.lrm.process:LrmProcess"),
+    BuiltinProcess("fencer", "fencing.process:FencerProcess"),
 )
 """Started in this order, after the supervisor and before the configured [processes] (the
 executive first: everything else talks to the cluster through it). Add a component here, at
 the end, so no process's port offset moves."""
+LOCAL_ONLY = frozenset(p.name for p in BUILTIN_PROCESSES if p.privileged)
+"""Reachable only through ipc in the node's 0700 run dir, whatever the cluster transport."""
 BUILTIN_NAMES = frozenset(p.name for p in BUILTIN_PROCESSES) | {
     "executive",
     "privileged",
@@ -89,6 +99,7 @@ class NodeConfig:
     user: str | None = None
     totem: dict = field(default_factory=dict)
     quorum: dict = field(default_factory=dict)
+    agents: dict = field(default_factory=dict)
 
     @property
     def me(self) -> NodeEntry:
@@ -119,10 +130,27 @@ class NodeConfig:
 
         return QuorumConfig(nodes={n.id: 1 for n in self.nodes}, **self.quorum)
 
+    def agent_dirs(self):
+        """The [agents] table as AgentDirs (its fence dir the first of `fence_dirs`)."""
+        from actors.agents.spec import AgentDirs
+
+        dirs = AgentDirs()
+        return AgentDirs(
+            ocf_root=Path(self.agents.get("ocf_root", dirs.ocf_root)),
+            lsb_dir=Path(self.agents.get("lsb_dir", dirs.lsb_dir)),
+            fence_dir=self.fence_dirs()[0],
+        )
+
+    def fence_dirs(self) -> tuple[Path, ...]:
+        """Where fence agents are looked for, in order ([agents] fence_dirs)."""
+        from actors.agents.spec import AgentDirs
+
+        return tuple(Path(d) for d in self.agents.get("fence_dirs", (AgentDirs().fence_dir,)))
+
     def endpoint(self, node: str, process: str) -> str:
         entry = next(n for n in self.nodes if n.name == node)
         index = self.process_names().index(process)
-        if self.transport == "tcp":
+        if self.transport == "tcp" and process not in LOCAL_ONLY:
             return f"tcp://{entry.host}:{entry.port + index}"
         run = self.run_dir if node == self.node else self.state_dir.parent / node / "run"
         return f"ipc://{run}/{process}.sock"
@@ -166,7 +194,7 @@ def parse_config(raw: dict, path: Path) -> NodeConfig:
             fail(f"{tname}.{key}", f"must be a non-empty string, not {value!r}")
         return value
 
-    known = {"cluster", "node", "nodes", "processes", "totem", "quorum"}
+    known = {"cluster", "node", "nodes", "processes", "totem", "quorum", "agents"}
     for key in raw:
         if key not in known:
             fail(key, f"unknown section (expected one of {', '.join(sorted(known))})")
@@ -216,6 +244,7 @@ def parse_config(raw: dict, path: Path) -> NodeConfig:
     totem = _optional_table(raw, "totem", _TOTEM_KEYS, fail)
     quorum = _optional_table(raw, "quorum", _QUORUM_KEYS, fail)
     base = path.parent
+    agents = _agents_table(raw, base, fail)
     config = NodeConfig(
         path=path,
         cluster=string(cluster, "cluster", "name"),
@@ -228,6 +257,7 @@ def parse_config(raw: dict, path: Path) -> NodeConfig:
         user=node.get("user"),
         totem=totem,
         quorum=quorum,
+        agents=agents,
     )
     for name, build in (("totem", config.totem_config), ("quorum", config.quorum_config)):
         try:
@@ -283,6 +313,32 @@ def _optional_table(raw: dict, name: str, keys: dict, fail) -> dict:
         if key == "auto_tie_breaker_node" and isinstance(value, list):
             value = tuple(value)
         out[key] = float(value) if want is float else value
+    return out
+
+
+def _agents_table(raw: dict, base: Path, fail) -> dict:
+    """[agents]: ocf_root and lsb_dir (paths), fence_dirs (a list of paths), relative paths
+    taken from the configuration file's directory."""
+    tbl = raw.get("agents", {})
+    if not isinstance(tbl, dict):
+        fail("[agents]", "must be a table")
+    _no_unknown(tbl, {"ocf_root", "lsb_dir", "fence_dirs"}, "agents", fail)
+    out: dict = {}
+    for key in ("ocf_root", "lsb_dir"):
+        if key in tbl:
+            value = tbl[key]
+            if not isinstance(value, str) or not value:
+                fail(f"agents.{key}", f"must be a directory path, not {value!r}")
+            out[key] = str((base / value).resolve())
+    if "fence_dirs" in tbl:
+        value = tbl["fence_dirs"]
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(d, str) and d for d in value)
+        ):
+            fail("agents.fence_dirs", f"must be a non-empty list of directory paths, not {value!r}")
+        out["fence_dirs"] = tuple(str((base / d).resolve()) for d in value)
     return out
 
 

@@ -45,7 +45,7 @@ def read_pid(config: NodeConfig) -> int | None:
         return None
     except PermissionError:
         return pid
-    return pid
+    return None if _gone(pid) else pid  # a killed supervisor its parent has not reaped yet
 
 
 class NodeSupervisor:
@@ -66,6 +66,9 @@ class NodeSupervisor:
 
             entry = pwd.getpwnam(user)
             os.chown(cfg.run_dir, entry.pw_uid, entry.pw_gid)
+            from fencing.store import FencingStore
+
+            FencingStore(cfg.state_dir).hand_to(user)  # the fencer (the node's user) writes it
             for parent in cfg.run_dir.parents:
                 mode = parent.stat().st_mode
                 if not mode & 0o001 and parent.stat().st_uid != entry.pw_uid:

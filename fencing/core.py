@@ -10,14 +10,17 @@ as Pacemaker's remote fencing operation does:
 2. When every member answered, or the query timer fired, the origin makes a plan: the topology
    levels for the target by index, or without topology one device at a time (priority, then
    name). For each device it picks the executing node: itself if it can, else the first other
-   capable node by name; the target itself only when no other node can and the device allows
-   self-fencing (`rl_self_fence`).
+   capable node by name (a device runs where `rl_run_on` lets it, by default everywhere); the
+   target itself only when no other node can and the device allows self-fencing
+   (`rl_self_fence`).
 3. The executor runs the device (`RunDevice`) and sends back `ExecuteResult`; every device of a
    level must succeed; a device that failed on one node is tried on the next capable one, then
    the level has failed and the next level runs; each run is an `Attempt`. A reboot through a
    level of several devices is all of them off, then all on; a failed `on` does not undo it.
 4. The origin broadcasts `FenceDone`; every node records it in its history (`Recorded`), and the
    origin answers its clients only then, so a success is never reported before it is recorded.
+
+Devices and levels are `fencing.registry.Registry`'s: changed through it, the same everywhere.
 
 A request for a target and action already in progress (here, or at another origin whose `Query`
 was seen) joins it; if that origin leaves, the request starts over here. An executor that leaves
@@ -36,9 +39,12 @@ from fencing.messages import (
     Attempt,
     Broadcast,
     CancelTimer,
+    ChangeRegistry,
     ConfirmDown,
+    DeviceAdded,
     DeviceOffer,
     DeviceRan,
+    DeviceRemoved,
     Effect,
     Execute,
     ExecuteResult,
@@ -48,17 +54,22 @@ from fencing.messages import (
     FenceState,
     HistorySync,
     Input,
+    LevelAdded,
+    LevelRemoved,
     ListCapable,
     Membership,
     Query,
     QueryReply,
     Recorded,
+    RegistrySync,
+    RegistryUpdate,
     Reply,
     RunDevice,
     Send,
     SetTimer,
     TimerFired,
 )
+from fencing.registry import Registry
 from fencing.topology import Level, levels_for
 
 LIST_CACHE_SECONDS = 60.0
@@ -114,8 +125,7 @@ class FencerCore:
         self.incarnation = incarnation
         self.query_timeout = query_timeout
         self.history_limit = history_limit
-        self.devices: dict[str, Device] = {}
-        self.levels: list[Level] = []
+        self.registry = Registry(node, incarnation)
         self.attributes: dict[str, dict[str, str]] = {}
         self.members: tuple[str, ...] = (node,)
         self.history: list[FenceEvent] = []
@@ -130,26 +140,29 @@ class FencerCore:
         self._remote: dict[str, tuple[str, str, str]] = {}  # op id -> (origin, target, action)
         self._joined: dict[str, list[FenceRequest]] = {}  # local requests waiting on a remote op
 
-    # ---- registry (the hosting actor persists it) -------------------------------------------
+    # ---- registry: replicated through `handle(ChangeRegistry)`; these act on this node only ---
+
+    @property
+    def devices(self) -> dict[str, Device]:
+        return self.registry.devices
+
+    @property
+    def levels(self) -> list[Level]:
+        return self.registry.levels
 
     def register(self, device: Device) -> None:
-        self.devices[device.id] = device
         self._lists.pop(device.id, None)
+        self.registry.apply(DeviceAdded(device))
 
     def unregister(self, device_id: str) -> bool:
         self._lists.pop(device_id, None)
-        return self.devices.pop(device_id, None) is not None
+        return self.registry.apply(DeviceRemoved(device_id)) is True
 
     def add_level(self, level: Level) -> None:
-        self.remove_level(level.target, level.index)
-        self.levels.append(level)
-        self.levels.sort(key=lambda lv: (lv.target, lv.index))
+        self.registry.apply(LevelAdded(level))
 
     def remove_level(self, target: str, index: int) -> bool:
-        kept = [lv for lv in self.levels if (lv.target, lv.index) != (target, index)]
-        removed = len(kept) != len(self.levels)
-        self.levels = kept
-        return removed
+        return self.registry.apply(LevelRemoved(target, index)) is True
 
     def load_history(self, events: Iterable[FenceEvent]) -> None:
         self.history = list(events)[-self.history_limit :]
@@ -179,8 +192,16 @@ class FencerCore:
                 effects.append(Broadcast(FenceDone(done)))
             case ListCapable(target, reply_to):
                 self._start_check(target, None, ("client", reply_to), now, effects)
-            case Membership(nodes):
-                self._membership(tuple(nodes), now, effects)
+            case Membership(nodes, joined):
+                self._membership(tuple(nodes), joined, now, effects)
+            case ChangeRegistry():
+                self.registry.request(event, effects)
+            case RegistryUpdate():
+                self.registry.update(event, effects)
+                self._lists.clear()  # a replaced device may list other nodes
+            case RegistrySync():
+                self.registry.sync(event, effects)
+                self._lists.clear()
             case Query(op_id, origin, target, action):
                 if origin != self.node:
                     self._remote[op_id] = (origin, target, action)
@@ -377,13 +398,21 @@ class FencerCore:
         for reply_to in self._waiters.pop(event.id, []):
             effects.append(Reply(reply_to, event))
 
-    def _membership(self, nodes: tuple[str, ...], now: float, effects: list[Effect]) -> None:
+    def _membership(
+        self,
+        nodes: tuple[str, ...],
+        joined: tuple[str, ...] | None,
+        now: float,
+        effects: list[Effect],
+    ) -> None:
         old = set(self.members)
         self.members = nodes if self.node in nodes else (self.node, *nodes)
-        stayed = old & set(self.members)
+        new = set(joined) if joined is not None else set(self.members) - old
+        stayed = (old & set(self.members)) - new
         if self.history and stayed and self.node == min(stayed):
-            for node in sorted(set(self.members) - old):
+            for node in sorted(new & set(self.members)):
                 effects.append(Send(node, HistorySync(tuple(self.history))))
+        self.registry.membership(self.members, new & set(self.members), effects)
         for op_id, (origin, _, _) in list(self._remote.items()):
             if origin not in self.members:  # its result will never come: ask again ourselves
                 del self._remote[op_id]
@@ -430,6 +459,8 @@ class FencerCore:
         self._next_check += 1
         check = _Check(target, action, dest)
         for device in sorted(self.devices.values(), key=lambda d: d.id):
+            if not device.runs_on(self.node):
+                continue
             if action and device.agent_action(action) not in device.agent_actions:
                 continue
             how = device.host_check
@@ -473,8 +504,10 @@ class FencerCore:
 
     def _execute(self, req: Execute, effects: list[Effect]) -> None:
         device = self.devices.get(req.device)
-        if device is None:
+        if device is None or not device.runs_on(self.node):
             why = f"device {req.device} is not registered on {self.node}"
+            if device is not None:
+                why = f"device {req.device} may not run on {self.node} (rl_run_on)"
             result = ExecuteResult(req.op_id, req.attempt, self.node, req.device, False, why)
             effects.append(Send(req.origin, result))
             return

@@ -17,6 +17,9 @@ option is a parameter of the agent and must be one its meta-data declares. The f
   reboot (so that in a two-node split only one node shoots), on top of the action's timeout.
 - `priority`: devices of higher priority are tried first when there is no topology.
 - `rl_self_fence`: yes lets the target run this device against itself when no other node can.
+- `rl_run_on`: the nodes that may run this device (default: every node; the registry is the
+  same everywhere). Pacemaker says this with location constraints on the stonith resource; a
+  device that reaches the fence hardware from some nodes only needs it.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ _FENCER_KEYS = {
     "pcmk_delay_max",
     "priority",
     "rl_self_fence",
+    "rl_run_on",
 }
 _DEVICE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*\Z")
 
@@ -155,6 +159,14 @@ class Device:
     @property
     def priority(self) -> int:
         return int(self.options.get("priority", "0"))
+
+    @property
+    def run_on(self) -> tuple[str, ...]:
+        """Nodes that may run the device; () for every node."""
+        return parse_host_list(self.options.get("rl_run_on", ""))
+
+    def runs_on(self, node: str) -> bool:
+        return not self.run_on or node in self.run_on
 
     @property
     def self_fence(self) -> bool:

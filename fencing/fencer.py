@@ -1,8 +1,11 @@
 """The fencer actor: `FencerCore` plus the IO — agent runs on threads, timers, peers, the store.
 
-One per node. Clients ask it synchronous things (register, unregister, levels, devices, history)
-with `ask`, and asynchronous ones (`FenceRequest`, `ConfirmDown`, `ListCapable`) with a
-`reply_to`: a pykka future (in-process, see `call`) or a Ref that gets the answer told. Peers'
+One per node. Clients `ask` it for everything: registry changes (`RegisterDevice`, ...) are
+answered once applied here in agreed order (every node applies them: `fencing.registry`), reads
+(`GetDevices`, `GetLevels`, `GetHistory`) at once. `FenceRequest`, `ConfirmDown` and `ListCapable`
+carry a `reply_to`: a pykka future (in-process, see `call`), a Ref that gets the answer told, or
+None to have the answer of an `ask` (how a command on another process asks: the ask's own reply
+is kept until the result is there; give the ask a timeout as long as the fence may take). Peers'
 fencers are reached through a `fencing.peers.PeerLink` (`Standalone` by default: a one-node
 cluster, like `pacemaker-fenced -s`). Agents run through `run_agent` (`AgentLocator.run`
 in-process, or an ask to the privileged child).
@@ -15,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, get_args
 
 import pykka
@@ -29,18 +32,28 @@ from fencing.device_action import RunAgentFn, run_device_action
 from fencing.messages import (
     Broadcast,
     CancelTimer,
+    ChangeRegistry,
+    ConfirmDown,
+    DeviceAdded,
     DeviceOutcome,
     DeviceRan,
+    DeviceRemoved,
     Effect,
+    FenceRequest,
     Input,
+    LevelAdded,
+    LevelRemoved,
+    ListCapable,
     Recorded,
+    RegistryChange,
+    RegistrySaved,
     Reply,
     RunDevice,
     Send,
     SetTimer,
     TimerFired,
 )
-from fencing.peers import PeerLink, Standalone
+from fencing.peers import LinkLost, PeerLink, Standalone
 from fencing.store import FencingStore
 from fencing.topology import Level
 
@@ -87,8 +100,22 @@ class GetLevels:
 
 
 @dataclass(frozen=True)
+class GetMembers:
+    """The nodes whose fencers this one sees (itself included), in order."""
+
+
+@dataclass(frozen=True)
 class GetHistory:
     target: str | None = None
+
+
+@dataclass(frozen=True)
+class SubscribeFencing:
+    """Tell `ref` a `Recorded(event)` for every fencing event this node records from now on,
+    whoever asked for it (Pacemaker's stonith notifications: the controller learns of a node
+    fenced by an operator)."""
+
+    ref: Any
 
 
 @dataclass(frozen=True)
@@ -120,11 +147,9 @@ class Fencer(Actor):
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="fence")
         self._timers = Timers()
         self._handles: dict[Any, Any] = {}
+        self._subscribers: list[Any] = []
         if store is not None:
-            for device in store.load_devices():
-                self.core.register(device)
-            for level in store.load_levels():
-                self.core.add_level(level)
+            self.core.registry.load(store.load_devices(), store.load_levels(), store.load_version())
             self.core.load_history(store.load_history())
 
     def on_start(self) -> None:
@@ -132,35 +157,44 @@ class Fencer(Actor):
 
     def on_stop(self) -> None:
         self._timers.close()
+        close = getattr(getattr(self, "link", None), "close", None)
+        if close is not None:
+            close()  # leave the group: the others see this fencer go at once
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def on_receive(self, message: Any) -> Any:
+        if isinstance(message, (FenceRequest, ConfirmDown, ListCapable)) and (
+            message.reply_to is None
+        ):
+            message = replace(message, reply_to=self.defer_reply())
         if isinstance(message, CORE_INPUTS):
             self._apply(self.core.handle(message, time.time()))
             return None
         match message:
             case RegisterDevice(device_id, agent, options):
                 meta, aliases = self.locator.metadata(agent), self.locator.aliases(agent)
-                device = make_device(device_id, agent, options, meta, aliases)
-                self.core.register(device)
-                self._save_registry()
-                return device
+                self._change(DeviceAdded(make_device(device_id, agent, options, meta, aliases)))
+                return None
             case UnregisterDevice(device_id):
-                removed = self.core.unregister(device_id)
-                self._save_registry()
-                return removed
+                self._change(DeviceRemoved(device_id))
+                return None
             case AddLevel(level):
-                self.core.add_level(level)
-                self._save_registry()
-                return level
+                self._change(LevelAdded(level))
+                return None
             case RemoveLevel(target, index):
-                removed = self.core.remove_level(target, index)
-                self._save_registry()
-                return removed
+                self._change(LevelRemoved(target, index))
+                return None
+            case LinkLost(reason):
+                raise RuntimeError(f"fencer {self.node}: peer link lost: {reason}")
             case GetDevices():
                 return sorted(self.core.devices.values(), key=lambda d: d.id)
             case GetLevels():
                 return list(self.core.levels)
+            case SubscribeFencing(ref):
+                self._subscribers.append(ref)
+                return None
+            case GetMembers():
+                return tuple(sorted(self.core.members))
             case GetHistory(target):
                 return self.core.history_of(target)
             case SetNodeAttributes(node, attributes):
@@ -169,16 +203,23 @@ class Fencer(Actor):
         log.warning("fencer %s: unexpected message %r", self.node, message)
         return None
 
-    def _save_registry(self) -> None:
-        if self.store is not None:
-            with self.store.locked():
-                self.store.save_devices(list(self.core.devices.values()))
-                self.store.save_levels(list(self.core.levels))
+    def _change(self, change: RegistryChange) -> None:
+        """Broadcast `change`; the ask is answered when it is applied here (checked input
+        only: nothing may raise after `defer_reply`)."""
+        self._apply(self.core.handle(ChangeRegistry(change, self.defer_reply()), time.time()))
 
     def _apply(self, effects: list[Effect]) -> None:
-        if self.store is not None and any(isinstance(e, Recorded) for e in effects):
-            with self.store.locked():  # before any reply: what is reported is on disk
-                self.store.save_history(self.core.history)
+        if self.store is not None:  # before any reply: what is reported is on disk
+            registry = any(isinstance(e, RegistrySaved) for e in effects)
+            history = any(isinstance(e, Recorded) for e in effects)
+            if registry or history:
+                with self.store.locked():
+                    if registry:
+                        reg = self.core.registry
+                        devices = list(reg.devices.values())
+                        self.store.save_registry(devices, reg.levels, reg.version)
+                    if history:
+                        self.store.save_history(self.core.history)
         for effect in effects:
             match effect:
                 case Broadcast(payload):
@@ -190,7 +231,13 @@ class Fencer(Actor):
                 case Reply(reply_to, result):
                     _answer(reply_to, result)
                 case Recorded():
-                    pass  # saved above; the controller will be told here
+                    for ref in list(self._subscribers):
+                        try:
+                            ref.tell(effect)
+                        except pykka.ActorDeadError:
+                            self._subscribers.remove(ref)
+                case RegistrySaved():
+                    pass  # saved above
                 case SetTimer(key, delay):
                     old = self._handles.pop(key, None)
                     if old is not None:
@@ -215,6 +262,8 @@ class Fencer(Actor):
 
 
 def _answer(reply_to: Any, result: object) -> None:
+    if reply_to is None:  # asked with a tell: nobody waits
+        return
     if hasattr(reply_to, "set"):
         reply_to.set(result)
     else:

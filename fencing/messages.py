@@ -1,12 +1,13 @@
 """What goes in and out of the fencer core (`fencing.core.FencerCore.handle(event, now)`).
 
-Inputs: `FenceRequest` / `ConfirmDown` / `ListCapable` from local clients (the CLI, the
-controller), `Membership` when the cluster's members change, the peer messages (`Query`,
-`QueryReply`, `Execute`, `ExecuteResult`, `FenceDone`, `HistorySync`), `DeviceRan` when the
-local agent run finished, `TimerFired`. Effects: `Broadcast` (to every member, this node
-included, in one order everywhere: CPG agreed delivery), `Send` (to one member), `RunDevice` (run
-a device action here), `Reply` (to a local client), `Recorded` (an event entered the history),
-`SetTimer` / `CancelTimer`.
+Inputs: `FenceRequest` / `ConfirmDown` / `ListCapable` / `ChangeRegistry` from local clients
+(the CLI, the controller), `Membership` when the cluster's members change, the peer messages
+(`Query`, `QueryReply`, `Execute`, `ExecuteResult`, `FenceDone`, `HistorySync`,
+`RegistryUpdate`, `RegistrySync`), `DeviceRan` when the local agent run finished, `TimerFired`.
+Effects: `Broadcast` (to every member, this node included, in one order everywhere: CPG agreed
+delivery), `Send` (to one member), `RunDevice` (run a device action here), `Reply` (to a local
+client), `Recorded` (an event entered the history), `RegistrySaved` (the registry changed: persist
+it), `SetTimer` / `CancelTimer`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from fencing.device import Device
+from fencing.topology import Level
 
 # ---- the history ---------------------------------------------------------------------------
 
@@ -94,9 +96,50 @@ class ListCapable:
 
 @dataclass(frozen=True)
 class Membership:
-    """The nodes whose fencers are reachable now (this node included)."""
+    """The nodes whose fencers are reachable now (this node included). `joined`: the nodes
+    whose fencer (re)joined in this change, as the group view says (the same at every member,
+    the joiner included); None: the nodes not there before."""
 
     nodes: tuple[str, ...]
+    joined: tuple[str, ...] | None = None
+
+
+# ---- the registry: the same devices and levels on every node --------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceAdded:
+    """Add or replace a device (checked against its agent's meta-data by the node asked)."""
+
+    device: Device
+
+
+@dataclass(frozen=True)
+class DeviceRemoved:
+    device_id: str
+
+
+@dataclass(frozen=True)
+class LevelAdded:
+    level: Level
+
+
+@dataclass(frozen=True)
+class LevelRemoved:
+    target: str
+    index: int
+
+
+RegistryChange = DeviceAdded | DeviceRemoved | LevelAdded | LevelRemoved
+
+
+@dataclass(frozen=True)
+class ChangeRegistry:
+    """From a local client: apply `change` on every node; `reply_to` gets what it came to
+    (the Device or Level; True/False for a removal) once this node applied it."""
+
+    change: RegistryChange
+    reply_to: Hashable
 
 
 @dataclass(frozen=True)
@@ -171,6 +214,27 @@ class HistorySync:
     events: tuple[FenceEvent, ...]
 
 
+@dataclass(frozen=True)
+class RegistryUpdate:
+    """Broadcast by the node a client asked: every member applies `change` in agreed order."""
+
+    id: str
+    origin: str
+    change: RegistryChange
+
+
+@dataclass(frozen=True)
+class RegistrySync:
+    """Broadcast by every member after a view in which a fencer joined: its registry as of
+    that view. Once every member's copy is in, all adopt the newest (version, then digest)."""
+
+    node: str
+    version: int
+    digest: str
+    devices: tuple[Device, ...]
+    levels: tuple[Level, ...]
+
+
 # ---- the local agent run -------------------------------------------------------------------
 
 
@@ -204,6 +268,9 @@ Input = (
     | FenceDone
     | HistorySync
     | DeviceRan
+    | ChangeRegistry
+    | RegistryUpdate
+    | RegistrySync
 )
 
 # ---- effects -------------------------------------------------------------------------------
@@ -242,6 +309,11 @@ class Recorded:
 
 
 @dataclass(frozen=True)
+class RegistrySaved:
+    """The devices, levels or registry version changed: the hosting actor persists them."""
+
+
+@dataclass(frozen=True)
 class SetTimer:
     key: Hashable
     delay: float
@@ -252,4 +324,4 @@ class CancelTimer:
     key: Hashable
 
 
-Effect = Broadcast | Send | RunDevice | Reply | Recorded | SetTimer | CancelTimer
+Effect = Broadcast | Send | RunDevice | Reply | Recorded | RegistrySaved | SetTimer | CancelTimer

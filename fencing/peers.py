@@ -1,7 +1,8 @@
 """How a fencer reaches the other nodes' fencers: `broadcast` to all, `send` to one.
 
-In a cluster this is CPG (agreed order, the sender included). `Standalone` is a one-node cluster
-(like `pacemaker-fenced -s`): what is broadcast or sent to this node comes straight back.
+In a cluster this is CPG (agreed order, the sender included: `fencing.cpg_peers`). `Standalone`
+is a one-node cluster (like `pacemaker-fenced -s`): what is broadcast or sent to this node comes
+straight back.
 `InProcessPeers` connects several fencers in one process (tests, simulations): a broadcast is
 told to every fencer in node-name order. A link is made by `link(me)` once the fencer runs, `me`
 being its own ref.
@@ -12,9 +13,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 log = logging.getLogger("ringleader.fencer")
+
+
+@dataclass(frozen=True)
+class LinkLost:
+    """Told to the fencer by a link that lost its seat (the executive restarted, say): the
+    fencer stops, so that its process is restarted and joins again."""
+
+    reason: str
 
 
 class PeerLink(Protocol):

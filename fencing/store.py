@@ -1,8 +1,10 @@
 """Fencing registrations and history on disk, in the node's state dir (`STATE_DIR/fencing/`).
 
 `devices.json` and `levels.json` hold what `ringleader fence register` / `fence level add` said,
-so they survive restarts; `history.json` keeps the last fencing events (Pacemaker keeps them in
-memory only; we keep them so `fence history` answers after a standalone run, and after a restart).
+so they survive restarts, and `registry.json` their version (how many changes made them, see
+`fencing.registry`: the newest copy wins when nodes meet); `history.json` keeps the last fencing
+events (Pacemaker keeps them in memory only; we keep them so `fence history` answers after a
+standalone run, and after a restart).
 Every file is written whole and atomically (temporary file, fsync, rename), mode 0600 in a 0700
 dir because device options hold passwords; read-modify-write runs under an flock, so two
 commands at once cannot lose an update.
@@ -120,6 +122,35 @@ class FencingStore:
 
     def save_levels(self, levels: list[Level]) -> None:
         self._write("levels.json", [asdict(lv) for lv in levels])
+
+    def load_version(self) -> int:
+        path = self._path("registry.json")
+        try:
+            return int(json.loads(path.read_text())["version"])
+        except FileNotFoundError:
+            return 0
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise UserError(f"{path}: unreadable registry version ({exc})") from None
+
+    def save_registry(self, devices: list[Device], levels: list[Level], version: int) -> None:
+        """Devices, levels, then the version (a crash in between leaves an older version:
+        the copy loses to the others' at the next sync, which is right)."""
+        self.save_devices(devices)
+        self.save_levels(levels)
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomic(self._path("registry.json"), json.dumps({"version": version}) + "\n")
+
+    def hand_to(self, user: str) -> None:
+        """Make the fencing dir (and what is in it) the node user's: the fencer runs as that
+        user, while the supervisor and a standalone command run as root. Root only."""
+        import pwd
+
+        if os.geteuid() != 0:
+            return
+        entry = pwd.getpwnam(user)
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for path in (self.dir, *self.dir.iterdir()):
+            os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
 
     # ---- history -------------------------------------------------------------------------------
 

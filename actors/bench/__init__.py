@@ -9,5 +9,6 @@ BENCHMARKS: dict[str, str] = {
     "scheduler": "actors.bench.scheduler",
     "totem-sim": "actors.ais.sim.throughput",
     "evs": "actors.bench.evs",
+    "ais": "actors.bench.ais",
     "fence": "fencing.bench",
 }

@@ -1,19 +1,27 @@
-"""LRM operation latency: a Dummy monitor through the LRM core and the agent runner, against
-running the same agent directly with `subprocess.run`.
+"""LRM operation latency and rate: a Dummy monitor through a real node's LRM actor and privileged
+child, against running the same agent directly with `subprocess.run`, in the same run.
 
-Ours: `LrmCore` request -> `Execute` -> `execute()` on a runner thread pool (own process group,
-clean environment, bounded output) -> `ExecResult` -> `Report`. Not yet included: the hop to the
-privileged child over the transport (it does not exist yet); add it here when it does.
-Reference: `subprocess.run([agent, "monitor"], env=OCF env, capture_output=True)`.
-Target (issue 5): ours <= 1.2x the reference.
+Ours: the bench starts a one-node local cluster (torn down after) and asks its LRM
+`RunOnce(OpRequest(monitor))` from a command's host: LRM actor -> worker thread -> ask to the
+privileged child (another process, root when the bench runs as root) -> agent run in its own
+process group with a clean environment and bounded output -> `AgentRan` -> history record ->
+`OpReport` answer. Also the in-process part alone (LRM core + runner, no processes), to show
+where time goes. Reference: `subprocess.run([agent, "monitor"], env=OCF env,
+capture_output=True)`. Samples are interleaved so both sides see the same machine load.
+Target (issue 5): median latency <= 1.2x the reference.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import statistics
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from actors.agents.environment import ocf_env
 from actors.agents.execute import execute
@@ -23,45 +31,124 @@ from actors.bench.report import BenchReport
 from actors.crm.lrm.core import LrmCore
 from actors.crm.lrm.messages import ExecResult, Execute, OpRequest, Report
 
+DIRECT = "direct subprocess.run monitor"
+CORE = "LRM core + runner monitor (in-process)"
+NODE = "LRM actor + privileged child monitor"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ops", type=int, default=40, help="monitors per side (median)")
+    parser.add_argument("--ops", type=int, default=200, help="monitors per side (latency)")
+    parser.add_argument("--parallel", type=int, default=4, help="resources monitored at once")
     parser.add_argument("--agent", default="ocf:heartbeat:Dummy", help="agent to monitor")
 
 
+def _p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100)[98] if len(samples) > 1 else samples[0]
+
+
 def run(args: argparse.Namespace) -> BenchReport:
+    from actors.commands.cluster import cluster_down, cluster_up
+    from actors.config import load_config
+    from actors.crm.lrm import LRM_ACTOR, PROCESS
+    from actors.crm.lrm.actor import RunOnce
+    from actors.node_client import node_actor
+
     dirs = AgentDirs()
     spec = AgentSpec.parse(args.agent)
     path = str(dirs.resolve(spec))
     report = BenchReport("lrm")
-    with tempfile.TemporaryDirectory() as tmp, RunnerPool(max_workers=4) as pool:
+    tmp = Path(tempfile.mkdtemp(prefix="rl-bench-lrm-"))
+    try:
+        os.chmod(tmp, 0o755)  # the agents' state files, written as root or as us
         params = {"state": f"{tmp}/bench.state"}
         env = ocf_env(spec, dirs.ocf_root, "bench", params, {}, 0, 20000)
         env["PATH"] = SAFE_PATH
-        lrm = LrmCore()
-        ours, direct = [], []
-        for i in range(args.ops):  # interleaved, so both sides see the same machine load
+
+        def direct() -> float:
             start = time.perf_counter()
             subprocess.run([path, "monitor"], env=env, capture_output=True, check=False)
-            direct.append((time.perf_counter() - start) * 1000)
+            return (time.perf_counter() - start) * 1000
 
-            start = time.perf_counter()
-            effects = lrm.handle(OpRequest("bench", spec, "monitor", params, requester="b"), i)
-            reports: list[Report] = []
-            while effects:
-                effect = effects.pop(0)
-                if isinstance(effect, Execute):
-                    result = pool.submit_call(execute, effect.to_run_agent(), dirs).result()
-                    effects += lrm.handle(ExecResult(effect.call_id, result), i)
-                elif isinstance(effect, Report):
-                    reports.append(effect)
-            ours.append((time.perf_counter() - start) * 1000)
-            if not reports:
-                raise RuntimeError("the LRM reported nothing for a monitor")
-    report.add("direct subprocess.run monitor", "ms", direct)
-    report.add("LRM core + runner monitor", "ms", ours)
+        config = load_config(cluster_up(tmp / "cluster", 1, "ipc")[0])
+        try:
+            with node_actor(config, PROCESS, LRM_ACTOR) as lrm:
+
+                def through_node(rsc: str = "bench") -> float:
+                    start = time.perf_counter()
+                    req = OpRequest(rsc, spec, "monitor", params, expected_rc=7)
+                    reply = lrm.ask(RunOnce(req), timeout=60).get()
+                    if reply.record.status.name != "DONE":
+                        raise RuntimeError(f"monitor through the LRM: {reply.record}")
+                    return (time.perf_counter() - start) * 1000
+
+                for _ in range(5):  # warm up: connections, the child's first agent run
+                    through_node()
+                    direct()
+                ours, reference, core = [], [], []
+                core_only = _CoreOnly(spec, dirs, params)
+                for _ in range(args.ops):
+                    reference.append(direct())
+                    ours.append(through_node())
+                    core.append(core_only.monitor())
+                core_only.close()
+                n, k = args.ops, args.parallel
+                with ThreadPoolExecutor(k) as pool:
+                    start = time.perf_counter()
+                    list(pool.map(lambda i: direct(), range(n)))
+                    direct_rate = n / (time.perf_counter() - start)
+                    start = time.perf_counter()
+                    list(pool.map(lambda i: through_node(f"bench{i % k}"), range(n)))
+                    node_rate = n / (time.perf_counter() - start)
+        finally:
+            cluster_down(tmp / "cluster")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    report.add(f"{DIRECT} latency", "ms", reference)
+    report.add(f"{NODE} latency", "ms", ours)
+    report.add(f"{CORE} latency", "ms", core)
+    report.add(f"{DIRECT} p99", "ms", [_p99(reference)])
+    report.add(f"{NODE} p99", "ms", [_p99(ours)])
+    report.add(f"{DIRECT} sequential", "ops/s", [1000 * len(reference) / sum(reference)], True)
+    report.add(f"{NODE} sequential", "ops/s", [1000 * len(ours) / sum(ours)], True)
+    report.add(f"{DIRECT} x{args.parallel} threads", "ops/s", [direct_rate], True)
+    report.add(f"{NODE} x{args.parallel} resources", "ops/s", [node_rate], True)
+    report.ratio("LRM+child / direct latency", f"{NODE} latency", f"{DIRECT} latency", at_most=1.2)
+    report.ratio("LRM+child / direct p99", f"{NODE} p99", f"{DIRECT} p99")
     report.ratio(
-        "LRM / direct", "LRM core + runner monitor", "direct subprocess.run monitor", at_most=1.2
+        f"LRM+child / direct ops/s x{args.parallel}",
+        f"{NODE} x{args.parallel} resources",
+        f"{DIRECT} x{args.parallel} threads",
     )
-    report.notes.append("privileged-child hop over the transport not included yet")
+    report.notes.append(
+        f"{args.agent} monitor; privileged child uid {'0' if os.geteuid() == 0 else 'not 0'}"
+    )
     return report
+
+
+class _CoreOnly:
+    """The LRM core and the runner in this process: no actor, no transport, no child."""
+
+    def __init__(self, spec: AgentSpec, dirs: AgentDirs, params: dict) -> None:
+        self.pool = RunnerPool(max_workers=4)
+        self.lrm = LrmCore()
+        self.request = OpRequest("bench", spec, "monitor", params, requester="b")
+        self.dirs = dirs
+
+    def monitor(self) -> float:
+        start = time.perf_counter()
+        now = time.time()
+        effects = self.lrm.handle(self.request, now)
+        reports: list[Report] = []
+        while effects:
+            effect = effects.pop(0)
+            if isinstance(effect, Execute):
+                run = self.pool.submit_call(execute, effect.to_run_agent(), self.dirs)
+                effects += self.lrm.handle(ExecResult(effect.call_id, run.result()), now)
+            elif isinstance(effect, Report):
+                reports.append(effect)
+        if not reports:
+            raise RuntimeError("the LRM reported nothing for a monitor")
+        return (time.perf_counter() - start) * 1000
+
+    def close(self) -> None:
+        self.pool.shutdown()

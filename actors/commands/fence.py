@@ -1,8 +1,10 @@
 """`ringleader fence ...`: fence devices, topology levels, fencing a node, the fencing history.
 
-Registrations persist in the node's state dir (found with `--config`). For now every command runs
-the fencer in this process against that state dir (standalone mode, like `pacemaker-fenced -s`):
-the node's fencer process is not wired to the cluster yet.
+With the node (`--config`) running, every command asks its fencer (`<node>/fencer/fencer`):
+registrations and levels go to every node's fencer, a fence is run cluster-wide. With the node
+stopped, the command runs a fencer in this process on the node's state dir (standalone, like
+`pacemaker-fenced -s`, and says so); the node's fencer starts from there, and the registry of
+the running cluster wins over it if that one is newer (`fencing.registry`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ from actors.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("fence", help="fence devices, topology, fencing, history")
+    parser = subparsers.add_parser(
+        "fence",
+        help="fence devices, topology, fencing, history",
+        description="Asks the running node's fencer (cluster-wide); with the node stopped, runs "
+        "a standalone fencer in this process on the node's state dir.",
+    )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     def verb(name: str, help: str, func) -> argparse.ArgumentParser:
@@ -29,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "--fence-dir",
             action="append",
             type=Path,
-            help="where fence agents live (repeatable; default /usr/sbin, then the built-in)",
+            help="where fence agents live, node stopped only (repeatable; default [agents] "
+            "fence_dirs or /usr/sbin, then the built-in)",
         )
         sub.set_defaults(func=func)
         return sub
@@ -76,27 +84,61 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     history.add_argument("target", nargs="?")
 
 
+ASK_TIMEOUT = 120.0
+
+
+class _Fencer:
+    """The fencer a command talks to: the running node's, or one in this process."""
+
+    def __init__(self, ref, remote: bool, where: str) -> None:
+        self.ref, self.remote, self.where = ref, remote, where
+
+    def ask(self, message: object, timeout: float = ASK_TIMEOUT) -> object:
+        """The answer to `message` (a FenceRequest, ConfirmDown or ListCapable without
+        reply_to is answered when its result is there)."""
+        from actors.runtime.errors import ActorUnreachable
+
+        if not self.remote:
+            return self.ref.ask(message, timeout=timeout)
+        try:
+            return self.ref.ask(message, timeout=timeout).get()
+        except ActorUnreachable as exc:
+            raise UserError(f"{self.where}: no answer from the node's fencer ({exc})") from None
+
+
 @contextlib.contextmanager
-def _fencer(args: argparse.Namespace) -> Iterator[object]:
-    """The node's fencer, run in this process against its state dir."""
+def _fencer(args: argparse.Namespace) -> Iterator[_Fencer]:
+    """The running node's fencer, or (node stopped) one run here on its state dir."""
     from actors.node import read_pid
-    from fencing.agents import DEFAULT_FENCE_DIR, AgentLocator
-    from fencing.fencer import Fencer
-    from fencing.store import FencingStore
 
     config = load_config(args.config)
     if read_pid(config) is not None:
-        print(
-            f"note: node {config.node} is running; its fencer is not reachable yet, "
-            f"acting standalone on {config.state_dir}",
-            file=sys.stderr,
-        )
-    locator = AgentLocator(tuple(args.fence_dir or (DEFAULT_FENCE_DIR,)))
-    ref = Fencer.start(config.node, FencingStore(config.state_dir), locator)
+        from actors.node_client import node_actor
+        from fencing.process import FENCER_ACTOR, PROCESS
+
+        if args.fence_dir:
+            print("note: --fence-dir is ignored: the node's fencer uses [agents]", file=sys.stderr)
+        with node_actor(config, PROCESS, FENCER_ACTOR) as ref:
+            yield _Fencer(ref, True, f"{config.path}: node {config.node}")
+        return
+    from actors.runtime.privileges import default_user
+    from fencing.agents import AgentLocator
+    from fencing.fencer import Fencer
+    from fencing.store import FencingStore
+
+    print(
+        f"note: node {config.node} is not running: standalone fencer on {config.state_dir}",
+        file=sys.stderr,
+    )
+    locator = AgentLocator(tuple(args.fence_dir or config.fence_dirs()))
+    store = FencingStore(config.state_dir)
+    ref = Fencer.start(config.node, store, locator)
     try:
-        yield ref
+        yield _Fencer(ref, False, str(config.path))
     finally:
         ref.stop()
+        if store.dir.exists():
+            store.hand_to(config.user or default_user())  # the node's fencer writes it later
 
 
 def _register(args: argparse.Namespace) -> int:
@@ -111,8 +153,8 @@ def _register(args: argparse.Namespace) -> int:
     ):
         if getattr(args, flag):
             options[key] = getattr(args, flag)
-    with _fencer(args) as ref:
-        device = ref.ask(RegisterDevice(args.name, args.agent, options))
+    with _fencer(args) as fencer:
+        device = fencer.ask(RegisterDevice(args.name, args.agent, options))
     print(f"registered {device.id}: {device.summary()}")
     return 0
 
@@ -120,21 +162,21 @@ def _register(args: argparse.Namespace) -> int:
 def _unregister(args: argparse.Namespace) -> int:
     from fencing.fencer import UnregisterDevice
 
-    with _fencer(args) as ref:
-        if not ref.ask(UnregisterDevice(args.name)):
+    with _fencer(args) as fencer:
+        if not fencer.ask(UnregisterDevice(args.name)):
             raise UserError(f"device {args.name!r} is not registered")
     print(f"unregistered {args.name}")
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    from fencing.fencer import GetDevices, call
+    from fencing.fencer import GetDevices
     from fencing.messages import ListCapable
 
-    with _fencer(args) as ref:
-        devices = {d.id: d for d in ref.ask(GetDevices())}
+    with _fencer(args) as fencer:
+        devices = {d.id: d for d in fencer.ask(GetDevices())}
         if args.target:
-            offers = call(ref, lambda r: ListCapable(args.target, r), timeout=300)
+            offers = fencer.ask(ListCapable(args.target, None), timeout=300)
             shown = [devices[o.device] for o in offers if o.device in devices]
         else:
             shown = list(devices.values())
@@ -150,9 +192,9 @@ def _level_add(args: argparse.Namespace) -> int:
     from fencing.topology import make_level
 
     level = make_level(args.target, args.index, args.devices)
-    with _fencer(args) as ref:
-        known = {d.id for d in ref.ask(GetDevices())}
-        ref.ask(AddLevel(level))
+    with _fencer(args) as fencer:
+        known = {d.id for d in fencer.ask(GetDevices())}
+        fencer.ask(AddLevel(level))
     unknown = [d for d in level.devices if d not in known]
     if unknown:
         print(f"note: not registered on this node: {', '.join(unknown)}", file=sys.stderr)
@@ -165,8 +207,8 @@ def _level_remove(args: argparse.Namespace) -> int:
     from fencing.topology import make_level
 
     index = make_level(args.target, args.index, "x").index
-    with _fencer(args) as ref:
-        if not ref.ask(RemoveLevel(args.target, index)):
+    with _fencer(args) as fencer:
+        if not fencer.ask(RemoveLevel(args.target, index)):
             raise UserError(f"no level {index} for {args.target}")
     print(f"removed level {index} for {args.target}")
     return 0
@@ -175,8 +217,8 @@ def _level_remove(args: argparse.Namespace) -> int:
 def _level_list(args: argparse.Namespace) -> int:
     from fencing.fencer import GetLevels
 
-    with _fencer(args) as ref:
-        levels = ref.ask(GetLevels())
+    with _fencer(args) as fencer:
+        levels = fencer.ask(GetLevels())
     for level in levels:
         print(f"{level.target} {level.index}: {','.join(level.devices)}")
     return 0
@@ -203,22 +245,20 @@ def _print_event(event) -> None:
 
 
 def _node(args: argparse.Namespace) -> int:
-    from fencing.fencer import call
     from fencing.messages import FenceRequest
 
     action = args.action or "reboot"
-    with _fencer(args) as ref:
-        event = call(ref, lambda r: FenceRequest(args.target, action, r, "cli"), args.timeout)
+    with _fencer(args) as fencer:
+        event = fencer.ask(FenceRequest(args.target, action, None, "cli"), args.timeout)
     _print_event(event)
     return 0 if event.ok else 1
 
 
 def _confirm(args: argparse.Namespace) -> int:
-    from fencing.fencer import call
     from fencing.messages import ConfirmDown
 
-    with _fencer(args) as ref:
-        event = call(ref, lambda r: ConfirmDown(args.target, r), timeout=60)
+    with _fencer(args) as fencer:
+        event = fencer.ask(ConfirmDown(args.target, None), timeout=60)
     _print_event(event)
     return 0
 
@@ -226,8 +266,8 @@ def _confirm(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     from fencing.fencer import GetHistory
 
-    with _fencer(args) as ref:
-        events = ref.ask(GetHistory(args.target))
+    with _fencer(args) as fencer:
+        events = fencer.ask(GetHistory(args.target))
     for event in events:
         _print_event(event)
     if not events:

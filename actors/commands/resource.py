@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-RESOURCE_VERB_MODULES: tuple[str, ...] = ()
+RESOURCE_VERB_MODULES: tuple[str, ...] = ("actors.commands.resource_exec",)
 """Each has `register_verbs(verbs)`, `verbs` being the `resource` parser's sub-parsers."""
 
 

@@ -92,6 +92,22 @@ class Actor(pykka.ThreadingActor):
         super()._start_actor_loop()
 
     @property
+    def sender(self) -> str | None:
+        """Who sent the message being handled: "node/process/name" from its frame's header
+        (authenticated by the frame's HMAC, so only a holder of the cluster key can claim a
+        name), or None for a message from this process. Read it only in `on_receive`."""
+        return getattr(self.actor_inbox.current, "sender", None)
+
+    def defer_reply(self):
+        """Answer the ask being handled later: returns its reply handle (None for a tell) and
+        `on_receive`'s return value is no longer sent. Call `handle.set(value)` from this
+        actor's thread (a remote asker's answer leaves through the actor's socket): have the
+        worker tell the actor the answer, and set it there."""
+        envelope = self.actor_inbox.current
+        handle, envelope.reply_to = envelope.reply_to, None
+        return handle
+
+    @property
     def ref(self):
         from actors.runtime.ref import LocalRef
 

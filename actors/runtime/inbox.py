@@ -97,6 +97,17 @@ class RemoteReply:
         self.inbox.send_reply(self.identity, self.request, Kind.FAILURE, exc)
 
 
+class FromWire(PykkaEnvelope):
+    """An envelope that came over the wire: `sender` is the "node/process/name" its frame's
+    authenticated header named (see `Actor.sender`)."""
+
+    __slots__ = ("sender",)
+
+    def __init__(self, message, reply_to=None, sender: str = "") -> None:
+        super().__init__(message, reply_to)
+        self.sender = sender
+
+
 class SocketInbox:
     """pykka's inbox protocol (`put`, `get`, `empty`) over a deque and the actor's socket.
 
@@ -116,6 +127,7 @@ class SocketInbox:
         self._host = None
         self._timeout_ms = -1
         self.address = ""
+        self.current: PykkaEnvelope | None = None  # the envelope `get` handed out last
         self._reply_channel = ChannelIds.new()
         self._reply_seq = ChannelIds.sequence()
 
@@ -162,7 +174,8 @@ class SocketInbox:
         queue = self._queue
         while True:
             if queue:
-                return queue.popleft()
+                envelope = self.current = queue.popleft()
+                return envelope
             self._wait(self._delayed.timeout_ms(time.monotonic()))
 
     def empty(self) -> bool:
@@ -228,11 +241,11 @@ class SocketInbox:
             return
         env, message = decoded.envelope, decoded.message
         if env.kind is Kind.TELL:
-            self._queue.append(PykkaEnvelope(message))
+            self._queue.append(FromWire(message, None, env.sender))
         elif env.kind is Kind.ASK:
-            self._queue.append(PykkaEnvelope(message, RemoteReply(self, identity, env)))
+            self._queue.append(FromWire(message, RemoteReply(self, identity, env), env.sender))
         elif env.kind is Kind.BATCH:
-            self._queue.extend(PykkaEnvelope(m) for m in message)
+            self._queue.extend(FromWire(m, None, env.sender) for m in message)
         else:
             log.warning("%s: ignored a %s frame from %s", self.address, env.kind.name, env.sender)
 

@@ -5,63 +5,20 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import textwrap
 from pathlib import Path
 
 import pytest
+from support_agents import write_test_agents
 from support_local_node import SUPPORT, cli
 
 from fencing.agents import AgentLocator
 from fencing.fencer import Fencer
 from fencing.store import FencingStore
 
-_METADATA = """<?xml version="1.0" ?>
-<resource-agent name="{name}" shortdesc="test agent">
-<parameters>
-  <parameter name="action" required="1"><content type="string" default="reboot"/></parameter>
-  <parameter name="port"><content type="string"/></parameter>
-  <parameter name="nodename"><content type="string"/></parameter>
-</parameters>
-<actions><action name="off"/><action name="on"/><action name="reboot"/>
-<action name="status"/><action name="monitor"/><action name="metadata"/></actions>
-</resource-agent>"""
-
-# What each test agent does per action (shell `case` arms); metadata is added to all.
-TEST_AGENTS = {
-    "fence_testfail": 'status) exit 0 ;;\n*) echo "fence_testfail: $action refused" >&2; exit 1 ;;',
-    "fence_testhang": "status) exit 0 ;;\n*) exec sleep 600 ;;",
-    "fence_testliar": "*) exit 0 ;;",  # off says success, status says on
-}
-
-
-def _script(name: str, arms: str) -> str:
-    return textwrap.dedent(
-        """\
-        #!/bin/sh
-        action=reboot
-        while IFS='=' read -r key value; do
-            [ "$key" = action ] && action=$value
-        done
-        case "$action" in
-        metadata) cat <<'XML'
-        {metadata}
-        XML
-            exit 0 ;;
-        {arms}
-        esac
-        """
-    ).format(metadata=_METADATA.format(name=name), arms=arms)
-
 
 @pytest.fixture
 def test_fence_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "fence-agents"
-    directory.mkdir()
-    for name, arms in TEST_AGENTS.items():
-        path = directory / name
-        path.write_text(_script(name, arms))
-        path.chmod(0o755)
-    return directory
+    return write_test_agents(tmp_path / "fence-agents")
 
 
 @pytest.fixture

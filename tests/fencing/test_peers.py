@@ -10,8 +10,8 @@ from actors.agents.execute import RunAgent
 from actors.agents.metadata import parse_metadata
 from actors.agents.results import ExecStatus, OcfResult, OpResult
 from fencing.agents import AgentLocator
-from fencing.fencer import Fencer, GetHistory, RegisterDevice, call
-from fencing.messages import FenceRequest, Membership
+from fencing.fencer import Fencer, GetHistory, RegisterDevice, SubscribeFencing, call
+from fencing.messages import FenceRequest, Membership, Recorded
 from fencing.peers import InProcessPeers
 
 META = """<resource-agent name="fence_fake"><parameters>
@@ -54,13 +54,17 @@ def same_history(refs, count: int):
 def test_a_asks_b_executes_c_is_fenced_same_history_everywhere():
     runs: list = []
     peers, refs = start_cluster("ABC", lambda n: FakeLocator(n, runs))
+    told = Inbox()
     try:
-        refs["B"].ask(RegisterDevice("pdu", "fence_fake", {"pcmk_host_map": "C:7"}))
+        refs["C"].tell(SubscribeFencing(told))
+        options = {"pcmk_host_map": "C:7", "rl_run_on": "B"}  # the same everywhere, B runs it
+        refs["A"].ask(RegisterDevice("pdu", "fence_fake", options))
         event = call(refs["A"], lambda r: FenceRequest("C", "off", r, "test"), 60)
         assert event.ok and event.origin == "A" and event.executor == "B", event
         assert runs == [("B", "off", "7"), ("B", "status", "7")]
         [history, *_] = wait_for(lambda: same_history(refs, 1), what="the same history")
         assert history == [event]
+        assert told.got == [Recorded(event)]  # C's subscriber hears of it, though A asked
     finally:
         for ref in refs.values():
             ref.stop()
@@ -74,6 +78,7 @@ def test_b_fences_a_real_node_c_with_the_built_in_agent(cluster_dir, node_env):
     try:
         tree = descendants(proc.pid) | {proc.pid}
         options = {"state_root": str(cluster_dir / "state"), "pcmk_host_list": "node2"}
+        options["rl_run_on"] = "B"
         refs["B"].ask(RegisterDevice("local", "fence_ringleader", options))
         event = call(refs["A"], lambda r: FenceRequest("node2", "off", r, "test"), 120)
         assert event.ok and event.executor == "B" and event.devices == ("local",), event

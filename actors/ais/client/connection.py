@@ -61,7 +61,9 @@ class _Mailbox(Actor):
 class _Runtime:
     """The per-process host and mailbox shared by every connection to one executive."""
 
-    def __init__(self, node: str, endpoint: str, authkey: bytes, run_dir: str | None) -> None:
+    def __init__(
+        self, node: str, endpoint: str, authkey: bytes | ClusterKeys, run_dir: str | None
+    ) -> None:
         self.node = node
         self._dir = tempfile.mkdtemp(prefix="rl-client-")
         self.process = f"client-{os.getpid()}-{next(_runtime_numbers)}"
@@ -70,7 +72,7 @@ class _Runtime:
             node=node,
             process=self.process,
             endpoint=self.endpoint,
-            keys=ClusterKeys.from_authkey(authkey),
+            keys=authkey if isinstance(authkey, ClusterKeys) else ClusterKeys.from_authkey(authkey),
             peers={f"{node}/{EXECUTIVE_PROCESS}": endpoint},
             make_current=False,
         )
@@ -143,7 +145,7 @@ class Location:
 
     node: str
     endpoint: str
-    authkey: bytes = field(repr=False)
+    authkey: bytes | ClusterKeys = field(repr=False)  # keys: from a node process's own host
     run_dir: str | None = None
 
 
@@ -177,10 +179,25 @@ def locate(
     if node is None or authkey is None:
         raise UserError("cluster client: an explicit endpoint needs node= and authkey=")
     try:
-        key = read_authkey(authkey)
+        key: bytes | ClusterKeys = read_authkey(authkey)
     except AuthkeyError as exc:
         raise UserError(str(exc)) from None
+    except PermissionError:  # a node's own process runs as the node's user: its host's keys
+        key = _own_host_keys(node)
+        if key is None:
+            raise UserError(f"{authkey}: cannot read the authkey (permission denied)") from None
     return Location(node, endpoint, key, run_dir)
+
+
+def _own_host_keys(node: str) -> ClusterKeys | None:
+    """The keys of this process's host when it is one of `node`'s processes (which got the
+    cluster key from its supervisor and cannot read the root-only authkey file)."""
+    from actors.runtime import host as host_module
+
+    host = host_module._current  # noqa: SLF001
+    if host is None or host.closed or host.node != node:
+        return None
+    return host.keys
 
 
 class Connection:

@@ -17,19 +17,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from actors.ais.effects import ClientRequest, Reply
-from actors.ais.evs import NodeId
+from actors.ais.evs import Delivery, NodeId
+from actors.ais.evt.core import event_id_of
 from actors.ais.evt.messages import (
     EVENT_ID_LOST,
     ChannelOpen,
     ChannelOpened,
     Event,
     Filter,
+    Publish,
     Published,
     Subscribe,
     Unsubscribe,
     event_matches,
 )
 from actors.ais.sync.harness import LogEntry
+from actors.ais.sync.replica import Operation, Stamp
 
 Sub = tuple[NodeId, object, int, int]  # node, conn, handle, subscription id
 
@@ -52,6 +55,12 @@ def check_event_delivery(
             asked[(e.node, item.conn, item.request_id)] = item.op
             if isinstance(item.op, Unsubscribe):
                 subs.pop((e.node, item.conn, item.op.handle, item.op.subscription_id), None)
+            continue
+        if isinstance(item, Delivery) and isinstance(item.payload, Operation):
+            op = item.payload  # applied, perhaps never acknowledged (its node left meanwhile)
+            if op.service == "evt" and isinstance(op.op, Publish):
+                channel = channel_of.get((op.origin, op.conn, op.op.handle), "")
+                published.setdefault(event_id_of(Stamp.of(item)), (channel, op.op.patterns))
             continue
         if not (isinstance(item, Reply) and e.output):
             continue

@@ -8,7 +8,8 @@ A client holds a lock from the step its node tells it "granted" (a `LockResult` 
 told `LockLost`, or a majority configuration forms without its node (from then on the node
 counts as fenced). Only grants made while the granting node is in a majority configuration
 count: a minority partition can always grant what the majority granted, which is what quorum
-and fencing exist to stop. Two overlapping holds of one resource where either is EX are a
+and fencing exist to stop. A grant told to a connection already gone is no hold (its node drops
+it: there is nobody to tell). Two overlapping holds of one resource where either is EX are a
 violation.
 """
 
@@ -54,6 +55,7 @@ def lock_holds(logs: Mapping[NodeId, Sequence[LogEntry]], nodes: Collection[Node
     asked: dict[tuple[NodeId, object, int], Lock] = {}
     pending: dict[LockId, Lock] = {}
     holds: dict[LockId, Hold] = {}
+    gone: set[tuple[NodeId, object]] = set()
 
     def end(pred: Callable[[Hold], bool], step: int) -> None:
         for hold in holds.values():
@@ -84,7 +86,10 @@ def lock_holds(logs: Mapping[NodeId, Sequence[LogEntry]], nodes: Collection[Node
                     e.step,
                 )
         elif isinstance(item, ClientGone):
+            gone.add((e.node, item.conn))
             end(lambda h, i=item, n=e.node: (h.node, h.conn) == (n, i.conn), e.step)
+        elif (e.node, getattr(item, "conn", None)) in gone:
+            continue
         elif isinstance(item, Reply) and e.output:
             request = asked.get((e.node, item.conn, item.request_id))
             if request is None:

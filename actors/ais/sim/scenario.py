@@ -46,17 +46,10 @@ def run_scenario(
     """Run one seeded scenario and check it; `faults` forces the fault classes (else random)."""
     rng = random.Random(seed)
     n = rng.randint(*nodes)
-    if faults is None:
-        faults = tuple(c for c in FAULT_CLASSES if rng.random() < 0.35)
+    faults, net = pick_faults(rng, faults)
     script: list[str] = []
-    net = Faults(
-        loss=rng.choice((0.01, 0.03, 0.08)) if "loss" in faults else 0.0,
-        dup=rng.choice((0.01, 0.05)) if "dup" in faults else 0.0,
-        delay=(0.0001, rng.choice((0.002, 0.01))) if "reorder" in faults else (0.0001, 0.0003),
-    )
     sim = Simulator(n, rng.randrange(2**32), config, net)
     ids = sim.node_ids
-    down: set[int] = set()
 
     def log(when: float, what: str, fn) -> None:
         script.append(f"t={when:.3f} {what}")
@@ -73,7 +66,39 @@ def run_scenario(
             when, node, size = rng.uniform(0.1, duration), rng.choice(ids), rng.randint(100, 1000)
             script.append(f"t={when:.3f} burst of {size} from {node}")
             sim.at(when, lambda node=node, size=size: [sim.submit(node) for _ in range(size)])
-    # Faults on a script, decided now so the script can be printed.
+    end = script_faults(sim, rng, faults, duration, log)
+    live, settled = settle(sim, end)
+    violations = [] if settled else [f"no single ring of {live} by t={sim.now:.1f}"]
+    # A last message from everyone, which must reach everyone.
+    for node in live:
+        sim.submit(node)
+    sim.run_until(sim.now + 1.0)
+    violations += check(sim.logs, live if settled else None)
+    delivered = sum(len(log.events) for log in sim.logs)
+    return Outcome(seed, n, faults, violations, delivered, sim.now, script)
+
+
+def pick_faults(
+    rng: random.Random, faults: tuple[str, ...] | None
+) -> tuple[tuple[str, ...], Faults]:
+    """The fault classes of a run (given, else a random mix) and its network faults."""
+    if faults is None:
+        faults = tuple(c for c in FAULT_CLASSES if rng.random() < 0.35)
+    net = Faults(
+        loss=rng.choice((0.01, 0.03, 0.08)) if "loss" in faults else 0.0,
+        dup=rng.choice((0.01, 0.05)) if "dup" in faults else 0.0,
+        delay=(0.0001, rng.choice((0.002, 0.01))) if "reorder" in faults else (0.0001, 0.0003),
+    )
+    return faults, net
+
+
+def script_faults(sim: Simulator, rng: random.Random, faults, duration: float, log) -> float:
+    """Script crashes, restarts and partitions from `rng` until `duration`, then calm (heal,
+    no network faults, crashed nodes restarted when restarts are on); `log(when, what, fn)`
+    schedules and records each step. Returns the virtual time the calm starts."""
+    ids = sim.node_ids
+    n = len(ids)
+    down: set[int] = set()
     t = 0.2
     while t < duration:
         t += rng.uniform(0.1, 0.6)
@@ -101,13 +126,17 @@ def run_scenario(
             log(t, f"partition {groups}", lambda g=groups: sim.partition(g))
             heal_at = t + rng.uniform(0.05, 0.8)
             log(heal_at, "heal", sim.heal)
-    # Then calm: heal, stop the faults, bring back the crashed nodes if restarts are on.
     end = duration + 0.6
     log(end, "heal, no faults", lambda: (sim.heal(), sim.set_faults(Faults())))
     if "restart" in faults:
         for node in sorted(down):
             log(end, f"restart {node}", lambda b=node: sim.start(b))
-        down.clear()
+    return end
+
+
+def settle(sim: Simulator, end: float) -> tuple[tuple[int, ...], bool]:
+    """Run to `end`, then until the live nodes form one ring with nothing pending (15 virtual
+    seconds at most). Returns the live nodes and whether they settled."""
     sim.run_until(end)
     live = tuple(sorted(sim.nodes))
 
@@ -117,12 +146,4 @@ def run_scenario(
             not c.operational or c.members != cores[0].members or c.pending for c in cores
         ) or len(cores[0].members) != len(live)
 
-    settled = sim.run_while(unsettled, 0.2, end + 15.0)
-    violations = [] if settled else [f"no single ring of {live} by t={sim.now:.1f}"]
-    # A last message from everyone, which must reach everyone.
-    for node in live:
-        sim.submit(node)
-    sim.run_until(sim.now + 1.0)
-    violations += check(sim.logs, live if settled else None)
-    delivered = sum(len(log.events) for log in sim.logs)
-    return Outcome(seed, n, faults, violations, delivered, sim.now, script)
+    return live, sim.run_while(unsettled, 0.2, end + 15.0)

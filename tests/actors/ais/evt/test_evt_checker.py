@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from actors.ais.effects import Reply
 from actors.ais.evt.checker import check_event_delivery
 from actors.ais.evt.core import EvtCore
 from actors.ais.evt.messages import (
@@ -46,6 +47,18 @@ def test_checker_catches_a_delivery_that_does_not_match() -> None:
     queue.events.append((99, wrong))  # behind the service's back
     drain(cluster, 1, "c")
     assert len(check_event_delivery(cluster.log)) == 2  # no match, never published
+
+
+def test_an_applied_publish_counts_even_if_its_answer_never_came() -> None:
+    cluster = Cluster(EvtCore, [1, 2])
+    h1 = cluster.call(1, "pub", ChannelOpen("ch", True, publisher=True)).handle
+    h2 = cluster.call(2, "sub", ChannelOpen("ch", subscriber=True)).handle
+    cluster.call(2, "sub", Subscribe(h2, (Filter(FilterType.PASS_ALL),), 1))
+    cluster.call(1, "pub", Publish(h1, (b"x",)))
+    drain(cluster, 2, "sub")
+    # the publisher's node left before answering: its reply never went out
+    cluster.log[1] = [e for e in cluster.log[1] if not isinstance(e.item, Reply)]
+    assert check_event_delivery(cluster.log) == []
 
 
 @pytest.mark.parametrize("seed", range(4))

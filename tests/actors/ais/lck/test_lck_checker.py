@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from actors.ais.effects import ClientRequest, Reply
+from actors.ais.effects import ClientGone, ClientRequest, Reply
 from actors.ais.evs import ConfigurationChange, RingId
 from actors.ais.lck.checker import check_lock_exclusion
 from actors.ais.lck.core import LckCore
@@ -38,6 +38,27 @@ def test_checker_flags_two_ex_holders() -> None:
     assert len(check_lock_exclusion(logs, [1, 2])) == 1
     logs[1].append(LogEntry(21, 0.0, 1, ClientRequest("c", 2, Unlock((1, 1))), False))
     assert check_lock_exclusion(logs, [1, 2]) == []
+
+
+def test_a_grant_told_to_a_connection_already_gone_is_no_hold() -> None:
+    ring = ConfigurationChange("regular", RingId(1, 1), (1, 2))
+    granted = LockResult((1, 1), "r", LockStatus.GRANTED)
+    logs = {
+        1: [
+            LogEntry(1, 0.0, 1, ring, False),
+            LogEntry(3, 0.0, 1, ClientRequest("c", 1, Lock(1, LockMode.EX)), False),
+            LogEntry(5, 0.0, 1, ClientGone("c"), False),  # went while its request waited
+            LogEntry(7, 0.0, 1, Reply("c", 1, granted), True),
+        ],
+        2: [
+            LogEntry(2, 0.0, 2, ring, False),
+            LogEntry(4, 0.0, 2, ClientRequest("d", 1, Lock(1, LockMode.EX)), False),
+            LogEntry(9, 0.0, 2, Reply("d", 1, LockResult((2, 1), "r", LockStatus.GRANTED)), True),
+        ],
+    }
+    assert check_lock_exclusion(logs, [1, 2]) == []
+    del logs[1][2]  # without the ClientGone, the two grants overlap
+    assert len(check_lock_exclusion(logs, [1, 2])) == 1
 
 
 def random_run(seed: int, steps: int = 300) -> Cluster:

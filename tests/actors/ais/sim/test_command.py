@@ -38,3 +38,19 @@ def test_the_ringleader_sub_command_registers():
     assert args.seeds == 3 and callable(args.func)
     with pytest.raises(UserError):
         args.func(parser.parse_args(["sim", "evs", "--nodes", "0"]))
+
+
+def test_the_services_simulation_is_a_sub_command_too(capsys):
+    import argparse
+
+    from actors.ais.sim.command import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["sim", "ais", "--seeds", "3", "--nodes", "2-3"])
+    assert args.func(args) == 0
+    assert "3/3 seeds passed" in capsys.readouterr().out
+    args = parser.parse_args(["sim", "ais", "--seed", "5"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("seed 5:") and out.rstrip().endswith("ok")
