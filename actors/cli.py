@@ -24,6 +24,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "actors.commands.quorum",
     "actors.commands.resource",
     "actors.commands.soak",
+    "actors.commands.constraint",
+    "actors.commands.property",
+    "actors.commands.config_cmd",
+    "actors.commands.status",
 )
 
 

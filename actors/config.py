@@ -63,6 +63,7 @@ BUILTIN_PROCESSES: tuple[BuiltinProcess, ...] = (
     BuiltinProcess("privileged", "actors.privileged.process:PrivilegedChild", privileged=True),
     BuiltinProcess("lrm", "actors.crm.lrm.process:LrmProcess"),
     BuiltinProcess("fencer", "fencing.process:FencerProcess"),
+    BuiltinProcess("crm", "actors.crm.process:CrmProcess"),
 )
 """Started in this order, after the supervisor and before the configured [processes] (the
 executive first: everything else talks to the cluster through it). Add a component here, at

@@ -69,6 +69,7 @@ class NodeSupervisor:
             from fencing.store import FencingStore
 
             FencingStore(cfg.state_dir).hand_to(user)  # the fencer (the node's user) writes it
+            os.chown(cfg.state_dir, entry.pw_uid, entry.pw_gid)  # cib.xml: written as user
             for parent in cfg.run_dir.parents:
                 mode = parent.stat().st_mode
                 if not mode & 0o001 and parent.stat().st_uid != entry.pw_uid:

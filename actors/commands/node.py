@@ -22,6 +22,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status = actions.add_parser("status", help="the node's processes, pids and restarts")
     status.add_argument("--config", required=True)
     status.set_defaults(func=_status)
+    for verb, helptext in (
+        ("standby", "keep resources off NODE (standby=on in the CIB)"),
+        ("unstandby", "let NODE run resources again (removes standby)"),
+    ):
+        standby = actions.add_parser(verb, help=helptext)
+        standby.add_argument("node")
+        standby.add_argument("--config", required=True)
+        standby.set_defaults(func=_standby, standby=verb == "standby")
 
 
 def _start(args: argparse.Namespace) -> int:
@@ -69,3 +77,11 @@ def _status(args: argparse.Namespace) -> int:
             f"  {status.name:<16} pid {status.pid or '-':<8} {state:<24} restarts {status.restarts}"
         )
     return 0
+
+
+def _standby(args: argparse.Namespace) -> int:
+    from actors.crm.cib.client import change_command, cluster_node
+    from actors.crm.cib.edit import SetNodeStandby
+
+    entry = cluster_node(args.config, args.node)
+    return change_command(args.config, SetNodeStandby(entry.name, entry.id, args.standby))

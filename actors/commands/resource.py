@@ -6,7 +6,11 @@ from __future__ import annotations
 import argparse
 import importlib
 
-RESOURCE_VERB_MODULES: tuple[str, ...] = ("actors.commands.resource_exec",)
+RESOURCE_VERB_MODULES: tuple[str, ...] = (
+    "actors.commands.resource_exec",
+    "actors.commands.resource_config",
+    "actors.commands.resource_cleanup",
+)
 """Each has `register_verbs(verbs)`, `verbs` being the `resource` parser's sub-parsers."""
 
 

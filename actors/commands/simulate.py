@@ -176,7 +176,7 @@ def _edges(transition) -> Iterable[tuple[int, int]]:
 
 def _action_line(a) -> str:
     if a.rsc is None:
-        if a.task in ("stonith", "reboot", "off", "fence"):
+        if a.task in ("stonith", "reboot", "off", "fence", "on"):
             kind = "reboot" if a.task in ("stonith", "fence") else a.task
             return f"  * Fencing {a.node} ({kind})"
         return f"  * Cluster action:  {a.task} on {a.node}"

@@ -36,6 +36,7 @@ class Op:
     id: str = ""
     role: str | None = None
     attrs: tuple[tuple[str, str], ...] = ()
+    params: tuple[tuple[str, str], ...] = ()  # the op's own instance_attributes
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return dict(self.attrs).get(key, default)
@@ -138,6 +139,7 @@ class Order:
     symmetrical: bool | None = None
     score: str | None = None
     sets: tuple[ResourceSet, ...] = ()
+    require_all: bool = True  # false: any one instance of a first clone will do
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class Ticket:
     rsc: str | None
     loss_policy: str | None = None
     sets: tuple[ResourceSet, ...] = ()
+    rsc_role: str | None = None  # Promoted: the ticket only gates promotion (unless stop)
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,11 @@ class OpRecord:
     on_node: str | None = None
     migrate_source: str | None = None
     migrate_target: str | None = None
+    restart_digest: str | None = None  # digest of the parameters a reload cannot change
+    force_restart: str | None = None  # those parameters' names, space separated
+    secure_digest: str | None = None  # digest without the private parameters
+    secure_params: str | None = None  # the private parameters' names, space separated
+    feature_set: str | None = None  # crm_feature_set of the controller that recorded it
 
 
 @dataclass(frozen=True)
@@ -175,6 +183,7 @@ class ResourceHistory:
     provider: str | None
     type: str | None
     ops: tuple[OpRecord, ...]
+    shutdown_lock: int | None = None  # locked to this node since (epoch s) its clean shutdown
 
 
 @dataclass(frozen=True)

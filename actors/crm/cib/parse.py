@@ -123,6 +123,11 @@ class _Reader:
                     for ma in op.findall("meta_attributes"):
                         for nv in ma.findall("nvpair"):
                             attrs.setdefault(nv.get("name", ""), nv.get("value", ""))
+                    params = {
+                        nv.get("name", ""): nv.get("value", "")
+                        for ia in op.findall("instance_attributes")
+                        for nv in ia.findall("nvpair")
+                    }
                     ops.append(
                         m.Op(
                             op.get("name", ""),
@@ -130,6 +135,7 @@ class _Reader:
                             op.get("id", ""),
                             op.get("role"),
                             tuple(attrs.items()),
+                            tuple(params.items()),
                         )
                     )
 
@@ -253,10 +259,20 @@ def _history(el: ET.Element, where: str, node: str | None) -> m.ResourceHistory:
                 op.get("on_node") or node,
                 op.get("migrate_source"),
                 op.get("migrate_target"),
+                op.get("op-restart-digest"),
+                op.get("op-force-restart"),
+                op.get("op-secure-digest"),
+                op.get("op-secure-params"),
+                op.get("crm_feature_set"),
             )
         )
     return m.ResourceHistory(
-        el.get("id", ""), el.get("class"), el.get("provider"), el.get("type"), tuple(ops)
+        el.get("id", ""),
+        el.get("class"),
+        el.get("provider"),
+        el.get("type"),
+        tuple(ops),
+        _int(el.get("shutdown-lock"), 0, where) or None,
     )
 
 
@@ -382,12 +398,18 @@ def _build(root: ET.Element) -> m.Cib:
                     None if sym is None else _true(sym),
                     score,
                     sets,
+                    _true(c.get("require-all", "true")),
                 )
             )
         elif c.tag == "rsc_ticket":
             tickets.append(
                 m.Ticket(
-                    c.get("id", ""), c.get("ticket", ""), c.get("rsc"), c.get("loss-policy"), sets
+                    c.get("id", ""),
+                    c.get("ticket", ""),
+                    c.get("rsc"),
+                    c.get("loss-policy"),
+                    sets,
+                    c.get("rsc-role"),
                 )
             )
     node_states = []

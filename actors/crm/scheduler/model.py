@@ -33,6 +33,7 @@ class SummaryLine:
     source: str | None = None
     target: str | None = None
     reason: str = ""
+    fence_action: str = "reboot"  # Fence lines: reboot, off or on (unfencing)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ boolean-op, nested rules and date expressions, against a given time (no clock in
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 
 
@@ -12,6 +13,12 @@ def _num(text: str | None) -> float | None:
         return float(text) if text is not None else None
     except ValueError:
         return None
+
+
+def _int(text: str | None) -> int | None:
+    """An integer as strtoll reads it: the leading digits (`3.6` is 3)."""
+    m = re.match(r"\s*[+-]?\d+", text or "")
+    return int(m.group()) if m else None
 
 
 def _compare(op: str, left: str | None, right: str | None, typ: str | None) -> bool:
@@ -29,10 +36,11 @@ def _compare(op: str, left: str | None, right: str | None, typ: str | None) -> b
         and _num(left) is not None
         and _num(right) is not None
     )
-    if numeric:
-        a, b = _num(left), _num(right)
-        if a is None or b is None:
-            return False
+    parse = _int if typ == "integer" else _num
+    if numeric and parse(left) is not None and parse(right) is not None:
+        a, b = parse(left), parse(right)
+    elif numeric:
+        a, b = left, right or ""  # a value that is no number: compared as text, as Pacemaker
     elif typ == "version":
         a = tuple(int(x) for x in left.split(".") if x.isdigit())
         b = tuple(int(x) for x in (right or "").split(".") if x.isdigit())
@@ -111,14 +119,17 @@ def evaluate(
     now: dt.datetime | None = None,
     rsc: tuple[str | None, str | None, str | None] | None = None,
     op: tuple[str, int] | None = None,
+    values: dict[str, dict[str, str]] | None = None,
 ) -> bool:
-    """True when the rule matches a node with `attrs` (including `#uname`) at time `now`."""
+    """True when the rule matches a node with `attrs` (including `#uname`) at time `now`;
+    `values` holds the resource's "param" and "meta" values that value-source may name."""
     results = []
     for child in rule:
         if child.tag == "expression":
             value = child.get("value")
-            if child.get("value-source") == "param":
-                value = attrs.get(value or "")
+            source = child.get("value-source", "literal")
+            if source in ("param", "meta"):  # the resource's parameter / meta-attribute
+                value = (values or {}).get(source, {}).get(value or "")
             results.append(
                 _compare(
                     child.get("operation", "eq"),
@@ -130,7 +141,7 @@ def evaluate(
         elif child.tag == "date_expression":
             results.append(_date(child, now))
         elif child.tag == "rule":
-            results.append(evaluate(child, attrs, now, rsc, op))
+            results.append(evaluate(child, attrs, now, rsc, op, values))
         elif child.tag == "rsc_expression":
             klass, prov, typ = rsc or (None, None, None)
             results.append(
@@ -147,3 +158,14 @@ def evaluate(
     if rule.get("boolean-op", "and") == "or":
         return any(results)
     return all(results)
+
+
+def set_values(sets, attrs: dict[str, str], now: dt.datetime | None = None) -> dict[str, str]:
+    """Attribute sets (`NvSet`) as they apply on a node: highest score first, a set with a
+    rule only where its rule matches, the first value of a name winning."""
+    out: dict[str, str] = {}
+    for s in sorted(sets, key=lambda s: -s.score):
+        if s.rule is None or evaluate(s.rule.element, attrs, now):
+            for k, v in s.values:
+                out.setdefault(k, v)
+    return out

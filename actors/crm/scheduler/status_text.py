@@ -147,8 +147,9 @@ def resource_lines(
             lines.extend(_line(v, gone, "      ") for v in members)
             shown.update(v.id for v in members)
         elif isinstance(r, Clone):
-            prefix = f"{r.child.id}:"
-            instances = [v for v in resources if v.id.startswith(prefix) or v.id == r.child.id]
+            kids = r.child.children if isinstance(r.child, Group) else (r.child,)
+            bases = {k.id for k in kids}  # a cloned group's instances are its members'
+            instances = [v for v in resources if v.id.split(":")[0] in bases]
             lines.extend(_clone_lines(r, instances, nodes, gone))
             shown.update(v.id for v in instances)
     for v in resources:

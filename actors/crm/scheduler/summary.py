@@ -18,7 +18,7 @@ def format_summary(lines: tuple[SummaryLine, ...]) -> list[str]:
     out = []
     for ln in lines:
         if ln.kind == "Fence":
-            out.append(f"  * Fence (reboot) {ln.name} '{ln.reason}'")
+            out.append(f"  * Fence ({ln.fence_action}) {ln.name} '{ln.reason}'")
             continue
         text = f"  * {ln.kind:<10} {ln.name:<{width}} ( {where(ln):>{where_width}} )"
         if ln.reason:

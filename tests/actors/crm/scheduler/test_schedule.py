@@ -175,10 +175,27 @@ def test_clone_node_max_and_clone_max_bound_the_instances() -> None:
     assert len(placed) == 4 and all(placed.count(n) <= 2 for n in ("n1", "n2", "n3"))
 
 
-def test_promotable_clones_are_reported_unsupported_not_mis_scheduled() -> None:
-    meta = (
-        '<meta_attributes id="c-m"><nvpair id="p" name="promotable" value="true"/>'
-        "</meta_attributes>"
+PROMOTABLE = (
+    '<meta_attributes id="c-m"><nvpair id="p" name="promotable" value="true"/></meta_attributes>'
+)
+
+
+def test_promotable_clone_promotes_where_the_promoted_role_scores_best() -> None:
+    where = (
+        '<rsc_location id="l" rsc="c"><rule id="l-r" role="Promoted" score="10">'
+        '<expression id="l-e" attribute="#uname" operation="eq" value="n2"/></rule></rsc_location>'
     )
+    lines = summary(cib(f'<clone id="c">{prim("a")}{PROMOTABLE}</clone>', where))
+    assert len(lines) == 3
+    assert [ln for ln in lines if "Promote" in ln] == ["* Promote a:1 ( Stopped -> Promoted n2 )"]
+
+
+def test_promotable_clone_without_a_promotion_score_only_starts() -> None:
+    lines = summary(cib(f'<clone id="c">{prim("a")}{PROMOTABLE}</clone>'))
+    assert lines == ["* Start a:0 ( n1 )", "* Start a:1 ( n2 )", "* Start a:2 ( n3 )"]
+
+
+def test_promotable_cloned_groups_are_reported_unsupported_not_mis_scheduled() -> None:
+    group = f'<group id="g">{prim("a")}</group>'
     with pytest.raises(Unsupported, match="clone c"):
-        schedule(parse_cib(cib(f'<clone id="c">{prim("a")}{meta}</clone>')))
+        schedule(parse_cib(cib(f'<clone id="c">{group}{PROMOTABLE}</clone>')))
