@@ -14,5 +14,5 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     fi
 fi
 python3 -m pip install -q -e '.[test]'
-python3 -m ruff check actors transport examples tests
+python3 -m ruff check actors transport fencing examples tests
 exec python3 -m pytest --cluster -q "$@"
