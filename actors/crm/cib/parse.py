@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -10,6 +11,8 @@ from actors.agents.duration import parse_ms
 from actors.crm.cib import model as m
 from actors.crm.cib.schema import CHILDREN, REQUIRED
 from actors.errors import UserError
+
+log = logging.getLogger("ringleader.cib")
 
 _NV_TAGS = ("instance_attributes", "meta_attributes", "utilization", "cluster_property_set")
 
@@ -385,7 +388,12 @@ def _build(root: ET.Element) -> m.Cib:
                     "Optional" if score is not None and _int_score(score, w) == 0 else "Mandatory"
                 )
             if kind not in ("Mandatory", "Optional", "Serialize"):
-                raise CibError(f"{w}: kind '{kind}' is not Mandatory, Optional or Serialize")
+                why = f"{w}: kind '{kind}' is not Mandatory, Optional or Serialize"
+                if root.get("validate-with") != "none":
+                    raise CibError(why)
+                # validate-with="none" turns the schema off; Pacemaker then reads it as Mandatory
+                log.warning('%s; read as Mandatory (validate-with="none")', why)
+                kind = "Mandatory"
             sym = c.get("symmetrical")
             orders.append(
                 m.Order(
