@@ -53,9 +53,13 @@ class GroupLink:
         self.retry = retry
         self._actor = actor
         self.client = CpgClient(deliver=self._deliver, confchg=self._confchg, **where)
-        self.node_id: NodeId = self.client.local_get()
-        self.pid = os.getpid()
-        self.client.join(group)
+        try:
+            self.node_id: NodeId = self.client.local_get()
+            self.pid = os.getpid()
+            self.client.join(group)
+        except BaseException:
+            self.client.finalize()  # a failed attempt leaves no connection behind
+            raise
         self.client.start_dispatch_thread()
 
     def _deliver(self, cb: DeliverCallback) -> None:
