@@ -232,8 +232,9 @@ def _gone(pid: int) -> bool:
     return state == "Z"
 
 
-def node_status(config: NodeConfig, timeout: float = 5.0) -> dict:
-    """Ask the running supervisor for its children."""
+def node_status(config: NodeConfig, timeout: float = 30.0) -> dict:
+    """Ask the running supervisor for its children (it answers between starting them, which
+    takes seconds on a loaded machine: hence the long default)."""
     from actors.node_client import command_host
     from actors.runtime.ref import resolve
 

@@ -11,4 +11,5 @@ BENCHMARKS: dict[str, str] = {
     "evs": "actors.bench.evs",
     "ais": "actors.bench.ais",
     "fence": "fencing.bench",
+    "failover": "actors.bench.failover",
 }

@@ -207,16 +207,16 @@ def cluster_down(directory: Path, timeout: float = 30.0) -> int:
 
     configs: list[NodeConfig] = [load_config(p) for p in node_config_paths(directory)]
     supervisors = [pid for pid in (read_pid(c) for c in configs) if pid]
-    everyone = set(supervisors).union(*(_descendants(pid) for pid in supervisors))
+    everyone = set(supervisors).union(*(descendants(pid) for pid in supervisors))
     stopped = sum(1 for c in configs if stop_node(c, timeout=timeout))
     deadline = time.monotonic() + timeout
     for pid in everyone:  # the children die with their supervisor (PR_SET_PDEATHSIG)
-        while _alive(pid) and time.monotonic() < deadline:
+        while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
     return stopped
 
 
-def _descendants(pid: int) -> set[int]:
+def descendants(pid: int) -> set[int]:
     """Every process below `pid`, from /proc."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -236,7 +236,7 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:

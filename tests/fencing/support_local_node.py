@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from actors.commands.cluster import alive, descendants  # noqa: F401 - for the tests
 from actors.config import load_config
 from actors.node import node_status
 
@@ -27,32 +28,6 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
                 return last
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
-
-
-def descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def cli(*args: str, env=None) -> subprocess.CompletedProcess:

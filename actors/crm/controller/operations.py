@@ -45,6 +45,25 @@ def primitives(cib: Cib) -> dict[str, Primitive]:
     return out
 
 
+def anonymous_instances(cib: Cib) -> frozenset[str]:
+    """Primitives whose clone is anonymous (not globally-unique). Pacemaker runs and records
+    their instances on a node under the bare primitive id — an instance number means nothing
+    there — so the history is the same whichever instance number the scheduler picks next."""
+    out: set[str] = set()
+    for res in cib.resources:
+        if isinstance(res, Clone) and plain_values(res.meta).get(
+            "globally-unique", "false"
+        ) not in (
+            "true",
+            "yes",
+            "1",
+            "on",
+        ):
+            members = res.child.children if isinstance(res.child, Group) else (res.child,)
+            out.update(m.id for m in members if isinstance(m, Primitive))
+    return frozenset(out)
+
+
 def spec_of(prim: Primitive) -> AgentSpec:
     standard = Standard(prim.klass)
     provider = prim.provider or "" if standard is Standard.OCF else ""
@@ -142,6 +161,8 @@ def command_for(
         if spec is None:
             return None
         params, meta = {}, {}
+    if rsc != base and base in anonymous_instances(cib):
+        rsc = base
     return OpCommand(
         rsc_id=rsc,
         spec=spec,

@@ -233,17 +233,22 @@ def test_a_killed_executive_is_restarted_and_rejoins(cluster):
     from actors.ais.client import CpgClient
     from actors.ais.errors import AisError, AisErrorCode
     from actors.node import node_status
+    from actors.runtime.errors import ActorUnreachable, AskTimeout
 
     _, configs, _ = cluster
     node2 = load_config(configs[1])
     with CpgClient(config=str(configs[1]), timeout=20.0) as cpg:
         cpg.join("x", pid=1)
-        old = node_status(node2)["executive"].pid
+        old = node_status(node2, timeout=60.0)["executive"].pid  # after its children started
         os.kill(old, signal.SIGKILL)
-        wait_for(
-            lambda: node_status(node2)["executive"].pid not in (None, old),
-            what="executive restarted",
-        )
+
+        def restarted() -> bool:
+            try:  # the supervisor is busy restarting (its other children follow the executive)
+                return node_status(node2, timeout=30.0)["executive"].pid not in (None, old)
+            except (AskTimeout, ActorUnreachable):
+                return False
+
+        wait_for(restarted, what="executive restarted")
         wait_for_ring(configs, timeout=DEADLINE)
         with pytest.raises(AisError) as info:  # the new executive does not know the handle
             cpg.local_get()

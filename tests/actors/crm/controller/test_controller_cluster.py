@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from actors.cli import main as cli
-from actors.commands.cluster import _descendants, cluster_down, cluster_up, start_node
+from actors.commands.cluster import cluster_down, cluster_up, descendants, start_node
 from actors.commands.status import fetch, summary
 from actors.config import load_config
 from actors.crm.cib.client import apply
@@ -118,7 +118,7 @@ class Cluster:
     def kill(self, node: str) -> float:
         pid = int((self.root / node / "run" / "supervisor.pid").read_text())
         when = time.time()
-        for p in [pid, *_descendants(pid)]:
+        for p in [pid, *descendants(pid)]:
             try:
                 os.kill(p, signal.SIGKILL)
             except ProcessLookupError:
