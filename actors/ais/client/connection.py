@@ -15,6 +15,7 @@ import os
 import queue
 import shutil
 import tempfile
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,8 @@ from actors.runtime.actor import Actor
 from actors.runtime.host import ProcessHost
 from actors.runtime.ref import resolve, spawn
 from transport.authkey import AuthkeyError, ClusterKeys, read_authkey
+
+log = logging.getLogger("ringleader.ais.client")
 
 CONFIG_ENV = "RINGLEADER_CONFIG"
 DEFAULT_TIMEOUT = 30.0
@@ -242,6 +245,8 @@ class Connection:
         slot: list = [threading.Event(), None]
         self._waiting[request_id] = slot
         try:
+            if self._closed:  # finalized from another thread since the check above
+                raise AisError(AisErrorCode.BAD_HANDLE, f"{self.service}: connection finalized")
             rt = self._runtime
             rt.executive.tell(Request(self.name, request_id, self.service, op, rt.endpoint))
             wait = self.timeout if timeout is None else timeout
@@ -327,7 +332,11 @@ class Connection:
 
         def run() -> None:
             while not self._closed:
-                self.dispatch(0.2)
+                try:
+                    self.dispatch(0.2)
+                except AisError as exc:  # the application's thread goes on; it is told why
+                    if not self._closed:
+                        log.warning("%s: a callback failed: %s", self.name, exc)
 
         self._dispatcher = threading.Thread(target=run, name=f"{self.name}-dispatch", daemon=True)
         self._dispatcher.start()
@@ -340,6 +349,10 @@ class Connection:
         if self._closed:
             return
         self._closed = True
+        gone = AisError(AisErrorCode.BAD_HANDLE, f"{self.service}: connection finalized")
+        for slot in list(self._waiting.values()):  # a call in flight ends now, not at its timeout
+            slot[1] = gone
+            slot[0].set()
         rt = self._runtime
         rt.connections.pop(self.name, None)
         if not rt.host.closed:

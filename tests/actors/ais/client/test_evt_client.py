@@ -4,6 +4,8 @@ node gets the retained events back from the others."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from actors.ais.client import EvtClient
@@ -80,3 +82,28 @@ def test_retained_events_reach_late_subscribers_and_a_restarted_node(nodes):
                 again.client.finalize()
     finally:
         late.client.finalize()
+
+
+def test_finalize_ends_a_call_in_flight_and_the_dispatch_thread_quietly(nodes):
+    """A call waiting on an executive that died ends at `finalize` with BAD_HANDLE (not at its
+    30 s timeout), and the dispatch thread ends with the connection."""
+    client = EvtClient(config=nodes[2])
+    handle = client.channel_open("in-flight", create=True, subscriber=True)
+    thread = client.start_dispatch_thread()
+    nodes.kill(2)  # nobody will answer the call below
+    outcome: list[object] = []
+    caller = threading.Thread(target=lambda: _capture(outcome, client.channel_close, handle))
+    caller.start()
+    nodes.wait_for(lambda: client._waiting, what="the call to be in flight")
+    client.finalize()
+    caller.join(10)
+    thread.join(10)
+    assert not caller.is_alive() and not thread.is_alive()
+    assert isinstance(outcome[0], AisError) and outcome[0].code is AisErrorCode.BAD_HANDLE
+
+
+def _capture(outcome: list[object], fn, *args) -> None:
+    try:
+        outcome.append(fn(*args))
+    except AisError as exc:
+        outcome.append(exc)
