@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import logging
 import os
 import queue
 import shutil
 import tempfile
-import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
