@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from actors.ais.ckpt.messages import DEFAULT_SECTION, CreationAttributes, WriteMode
 from actors.ais.client import CkptClient
-from actors.commands.cluster import cluster_down, cluster_up, wait_for_ring
+from actors.commands.cluster import temporary_cluster, wait_for_ring
 from actors.config import load_config
 from actors.node import read_pid
 
@@ -86,15 +84,10 @@ def main() -> int:
             parser.error("give --config at least twice")
         demo(args.config, args.kill)
         return 0
-    directory = Path(tempfile.mkdtemp(prefix="rl-counter-"))
-    try:
-        print(f"starting a local 3-node cluster in {directory}")
+    with temporary_cluster(3, "rl-counter-", announce=True) as configs:
         started = time.monotonic()
-        demo(cluster_up(directory, 3, "ipc"), do_kill=True)
+        demo(configs, do_kill=True)
         print(f"({time.monotonic() - started:.1f} s)")
-    finally:
-        cluster_down(directory)
-        shutil.rmtree(directory, ignore_errors=True)
     return 0
 
 

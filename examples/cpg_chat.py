@@ -10,14 +10,12 @@ each prints the views (confchg) and messages its library hands it in dispatch.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from actors.ais.client import CpgClient
-from actors.commands.cluster import cluster_down, cluster_up
+from actors.commands.cluster import temporary_cluster
 
 GROUP = "chat"
 
@@ -79,13 +77,8 @@ def main() -> int:
             parser.error("give --config twice (alice's node and bob's node)")
         chat(args.config)
         return 0
-    directory = Path(tempfile.mkdtemp(prefix="rl-chat-"))
-    try:
-        print(f"starting a local 2-node cluster in {directory}")
-        chat(cluster_up(directory, 2, "ipc"))
-    finally:
-        cluster_down(directory)
-        shutil.rmtree(directory, ignore_errors=True)
+    with temporary_cluster(2, "rl-chat-", announce=True) as configs:
+        chat(configs)
     return 0
 
 

@@ -12,15 +12,13 @@ published with a retention time: a subscriber that comes later still gets it.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from actors.ais.client import EvtClient
 from actors.ais.evt.messages import Event, Filter, FilterType
-from actors.commands.cluster import cluster_down, cluster_up
+from actors.commands.cluster import temporary_cluster
 from actors.config import load_config
 
 CHANNEL = "bus"
@@ -85,13 +83,8 @@ def main() -> int:
     if args.config:
         demo(args.config)
         return 0
-    directory = Path(tempfile.mkdtemp(prefix="rl-evt-bus-"))
-    try:
-        print(f"starting a local 3-node cluster in {directory}")
-        demo(cluster_up(directory, 3, "ipc"))
-    finally:
-        cluster_down(directory)
-        shutil.rmtree(directory, ignore_errors=True)
+    with temporary_cluster(3, "rl-evt-bus-", announce=True) as configs:
+        demo(configs)
     return 0
 
 

@@ -14,17 +14,15 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 from actors.ais.client import LckClient
 from actors.ais.lck.messages import LockMode, LockStatus, LockWaiter
-from actors.commands.cluster import cluster_down, cluster_up
+from actors.commands.cluster import temporary_cluster
 from actors.config import load_config
 
 RESOURCE = "example-leader"
@@ -106,13 +104,8 @@ def main() -> int:
             parser.error("give --config at least twice")
         demo(args.config)
         return 0
-    directory = Path(tempfile.mkdtemp(prefix="rl-lease-"))
-    try:
-        print(f"starting a local 3-node cluster in {directory}")
-        demo(cluster_up(directory, 3, "ipc"))
-    finally:
-        cluster_down(directory)
-        shutil.rmtree(directory, ignore_errors=True)
+    with temporary_cluster(3, "rl-lease-", announce=True) as configs:
+        demo(configs)
     return 0
 
 

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import collections
-import shutil
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
 from actors.ais.client import MsgClient
 from actors.ais.errors import AisError, AisErrorCode
 from actors.ais.msg.messages import GroupPolicy, QueueAttributes
-from actors.commands.cluster import cluster_down, cluster_up
+from actors.commands.cluster import temporary_cluster
 from actors.config import load_config
 
 GROUP = "pool"
@@ -93,13 +91,8 @@ def main() -> int:
     if args.config:
         demo(args.config)
         return 0
-    directory = Path(tempfile.mkdtemp(prefix="rl-msg-pool-"))
-    try:
-        print(f"starting a local 3-node cluster in {directory}")
-        demo(cluster_up(directory, 3, "ipc"))
-    finally:
-        cluster_down(directory)
-        shutil.rmtree(directory, ignore_errors=True)
+    with temporary_cluster(3, "rl-msg-pool-", announce=True) as configs:
+        demo(configs)
     return 0
 
 

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import shutil
 import statistics
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -39,7 +37,7 @@ from actors.ais.lck.messages import LockMode
 from actors.ais.msg.messages import GroupPolicy, QueueAttributes
 from actors.bench.evs import measure_cpg_clients
 from actors.bench.report import BenchReport, rate, repeat, stopwatch
-from actors.commands.cluster import cluster_down, cluster_up
+from actors.commands.cluster import temporary_cluster
 
 PAYLOAD = b"x" * 64
 _groups = itertools.count()
@@ -182,10 +180,8 @@ def _work(worker: MsgClient, handle: int, received: list, lock, stop) -> None:
 
 def run(args: argparse.Namespace) -> BenchReport:
     report = BenchReport("ais")
-    directory = Path(tempfile.mkdtemp(prefix="rl-bench-ais-"))
     n = args.ops
-    try:
-        configs = cluster_up(directory, 3, "ipc")
+    with temporary_cluster(3, "rl-bench-ais-") as configs:
         cpg = "CPG mcast + own delivery, 1 client"
         measure_cpg(configs[0], min(n, 500))  # warm-up
         report.add(cpg, "msg/s", repeat(lambda: measure_cpg(configs[0], n), args.repeat), True)
@@ -228,7 +224,4 @@ def run(args: argparse.Namespace) -> BenchReport:
             f"3 nodes on one machine (ipc), {n} calls per measurement, 64 B payloads, one "
             "blocking client per figure; every change is one agreed message, like a CPG mcast"
         )
-    finally:
-        cluster_down(directory)
-        shutil.rmtree(directory, ignore_errors=True)
     return report

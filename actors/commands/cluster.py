@@ -9,11 +9,15 @@ process of theirs is left. Tests, the examples and `bench evs` use the functions
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from actors.config import NodeConfig, load_config
@@ -199,6 +203,22 @@ def cluster_up(
         cluster_down(directory)
         raise
     return paths
+
+
+@contextlib.contextmanager
+def temporary_cluster(
+    nodes: int, prefix: str = "rl-cluster-", transport: str = "ipc", announce: bool = False
+) -> Iterator[list[Path]]:
+    """A local cluster in a new temporary directory, for examples and benchmarks: yields its
+    node configs once the ring has formed; stopped and removed on leaving, even on error."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        if announce:
+            print(f"starting a local {nodes}-node cluster in {directory}", flush=True)
+        yield cluster_up(directory, nodes, transport)
+    finally:
+        cluster_down(directory)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def cluster_down(directory: Path, timeout: float = 30.0) -> int:
