@@ -273,10 +273,18 @@ def run(args: argparse.Namespace) -> BenchReport:
     try:
         configs = cluster_up(directory, args.nodes, "ipc")
         cluster = _Cluster(configs)
-        measure_throughput(cluster, min(args.messages, 2000), 64)  # warm-up
+        # A ring just formed runs its first ~40,000 messages per node at half speed or less
+        # (seen on the 2-core box: 23k-40k msg/s/node, then 60k-95k): the warm-up runs are
+        # reported as the cold figure, the repetitions after them as steady state.
+        report.add(
+            "agreed delivery 64 B, first 2 runs after the ring formed (cold)",
+            "msg/s/node",
+            [measure_throughput(cluster, args.messages, 64) for _ in range(2)],
+            higher_is_better=True,
+        )
         for size in SIZES:
             label = f"{size} B" if size < 1024 else f"{size // 1024} KiB"
-            ours = f"agreed delivery {label}"
+            ours = f"agreed delivery {label} (steady)"
             report.add(
                 ours,
                 "msg/s/node",
