@@ -77,6 +77,13 @@ def agents_node(directory: Path) -> Iterator[NodeConfig]:
     try:
         config = load_config(paths[0])
         wait_for(lambda: all_running(config), 120.0, "every process of the node")
+        # The node's controller would stop what the tests run through the LRM directly, as
+        # Pacemaker stops resources its CIB does not configure: tell it to leave them alone.
+        from actors.cli import main
+
+        assert (
+            main(["property", "set", "stop-orphan-resources=false", "--config", str(paths[0])]) == 0
+        )
         yield config
     finally:
         cluster_down(directory)
