@@ -29,7 +29,7 @@ from pathlib import Path
 import zmq
 
 from actors.bench.report import BenchReport, repeat
-from actors.commands.cluster import cluster_down, cluster_up
+from actors.commands.cluster import temporary_cluster
 
 SIZES = (64, 1024)
 
@@ -268,66 +268,68 @@ def measure_raw(nodes: int, per_node: int, size: int, reps: int) -> list[float]:
 
 def run(args: argparse.Namespace) -> BenchReport:
     report = BenchReport("evs")
-    directory = Path(tempfile.mkdtemp(prefix="rl-bench-evs-"))
-    cluster = None
-    try:
-        configs = cluster_up(directory, args.nodes, "ipc")
+    with temporary_cluster(args.nodes, "rl-bench-evs-") as configs:
         cluster = _Cluster(configs)
-        # A ring just formed runs its first ~40,000 messages per node at half speed or less
-        # (seen on the 2-core box: 23k-40k msg/s/node, then 60k-95k): the warm-up runs are
-        # reported as the cold figure, the repetitions after them as steady state.
-        report.add(
-            "agreed delivery 64 B, first 2 runs after the ring formed (cold)",
-            "msg/s/node",
-            [measure_throughput(cluster, args.messages, 64) for _ in range(2)],
-            higher_is_better=True,
-        )
-        for size in SIZES:
-            label = f"{size} B" if size < 1024 else f"{size // 1024} KiB"
-            ours = f"agreed delivery {label} (steady)"
-            report.add(
-                ours,
-                "msg/s/node",
-                repeat(lambda s=size: measure_throughput(cluster, args.messages, s), args.repeat),
-                higher_is_better=True,
-            )
-            raw = f"raw pyzmq PUSH/PULL {label}"
-            report.add(
-                raw,
-                "msg/s",
-                measure_raw(args.nodes, args.messages, size, args.repeat),
-                higher_is_better=True,
-            )
-            target = {"at_least": 50000 / report.figure(raw).median} if size == 64 else {}
-            report.ratio(f"agreed {label} / raw PUSH-PULL", ours, raw, **target)
-        report.add(
-            "CPG client library, blocking mcast 64 B",
-            "msg/s/node",
-            [measure_cpg_clients(configs, args.cpg_messages, pipelined=False)],
-            higher_is_better=True,
-        )
-        report.add(
-            "CPG client library, pipelined mcast 64 B",
-            "msg/s/node",
-            [measure_cpg_clients(configs, args.cpg_messages * 10, pipelined=True)],
-            higher_is_better=True,
-        )
-        latencies = sorted(measure_latency(cluster, args.latency_samples))
-        report.add("agreed latency median", "ms", [statistics.median(latencies) * 1000])
-        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-        report.add("agreed latency p99", "ms", [p99 * 1000])
-        report.add("SIGKILL to new ring at survivors", "s", [measure_failover(cluster)])
-        report.notes.append(
-            f"{args.nodes} executives on ipc on one machine ({os.cpu_count()} CPUs shared), "
-            f"{args.messages} messages per node and size, every node sending; "
-            "the ratio's target is 50,000 msg/s per node for 64 B"
-        )
-    finally:
-        if cluster is not None:
+        try:
+            _measure(report, cluster, configs, args)
+        finally:
             cluster.close()
-        cluster_down(directory)
-        shutil.rmtree(directory, ignore_errors=True)
     return report
+
+
+def _measure(
+    report: BenchReport, cluster: _Cluster, configs: list[Path], args: argparse.Namespace
+) -> None:
+    """Every figure of the run, on the cluster `cluster` talks to."""
+    # A ring just formed runs its first ~40,000 messages per node at half speed or less
+    # (seen on the 2-core box: 23k-40k msg/s/node, then 60k-95k): the warm-up runs are
+    # reported as the cold figure, the repetitions after them as steady state.
+    report.add(
+        "agreed delivery 64 B, first 2 runs after the ring formed (cold)",
+        "msg/s/node",
+        [measure_throughput(cluster, args.messages, 64) for _ in range(2)],
+        higher_is_better=True,
+    )
+    for size in SIZES:
+        label = f"{size} B" if size < 1024 else f"{size // 1024} KiB"
+        ours = f"agreed delivery {label} (steady)"
+        report.add(
+            ours,
+            "msg/s/node",
+            repeat(lambda s=size: measure_throughput(cluster, args.messages, s), args.repeat),
+            higher_is_better=True,
+        )
+        raw = f"raw pyzmq PUSH/PULL {label}"
+        report.add(
+            raw,
+            "msg/s",
+            measure_raw(args.nodes, args.messages, size, args.repeat),
+            higher_is_better=True,
+        )
+        target = {"at_least": 50000 / report.figure(raw).median} if size == 64 else {}
+        report.ratio(f"agreed {label} / raw PUSH-PULL", ours, raw, **target)
+    report.add(
+        "CPG client library, blocking mcast 64 B",
+        "msg/s/node",
+        [measure_cpg_clients(configs, args.cpg_messages, pipelined=False)],
+        higher_is_better=True,
+    )
+    report.add(
+        "CPG client library, pipelined mcast 64 B",
+        "msg/s/node",
+        [measure_cpg_clients(configs, args.cpg_messages * 10, pipelined=True)],
+        higher_is_better=True,
+    )
+    latencies = sorted(measure_latency(cluster, args.latency_samples))
+    report.add("agreed latency median", "ms", [statistics.median(latencies) * 1000])
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    report.add("agreed latency p99", "ms", [p99 * 1000])
+    report.add("SIGKILL to new ring at survivors", "s", [measure_failover(cluster)])
+    report.notes.append(
+        f"{args.nodes} executives on ipc on one machine ({os.cpu_count()} CPUs shared), "
+        f"{args.messages} messages per node and size, every node sending; "
+        "the ratio's target is 50,000 msg/s per node for 64 B"
+    )
 
 
 if __name__ == "__main__":

@@ -240,13 +240,13 @@ class Connection:
     def call(self, op: object, timeout: float | None = None) -> object:
         """Send one request and wait for its answer; an AisError answer is raised."""
         if self._closed:
-            raise AisError(AisErrorCode.BAD_HANDLE, f"{self.service}: connection finalized")
+            raise self._finalized()
         request_id = next(self._ids)
         slot: list = [threading.Event(), None]
         self._waiting[request_id] = slot
         try:
             if self._closed:  # finalized from another thread since the check above
-                raise AisError(AisErrorCode.BAD_HANDLE, f"{self.service}: connection finalized")
+                raise self._finalized()
             rt = self._runtime
             rt.executive.tell(Request(self.name, request_id, self.service, op, rt.endpoint))
             wait = self.timeout if timeout is None else timeout
@@ -267,7 +267,7 @@ class Connection:
         """Send one request without waiting (pipelining); a refusal lands in `rejected`.
         `settle()` waits for the answers. Returns the request id."""
         if self._closed:
-            raise AisError(AisErrorCode.BAD_HANDLE, f"{self.service}: connection finalized")
+            raise self._finalized()
         request_id = next(self._ids)
         self._unanswered[request_id] = op
         rt = self._runtime
@@ -344,12 +344,15 @@ class Connection:
 
     # ---- life ---------------------------------------------------------------------------------
 
+    def _finalized(self) -> AisError:
+        return AisError(AisErrorCode.BAD_HANDLE, f"{self.service}: connection finalized")
+
     def finalize(self) -> None:
         """Close the connection (the services see ClientGone: a CPG member leaves)."""
         if self._closed:
             return
         self._closed = True
-        gone = AisError(AisErrorCode.BAD_HANDLE, f"{self.service}: connection finalized")
+        gone = self._finalized()
         for slot in list(self._waiting.values()):  # a call in flight ends now, not at its timeout
             slot[1] = gone
             slot[0].set()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from actors.cli import main as cli_main
 from actors.commands.cluster import cluster_down, cluster_up
 from actors.config import NodeConfig, load_config
 from actors.crm.lrm import lrm_address
@@ -79,11 +80,8 @@ def agents_node(directory: Path) -> Iterator[NodeConfig]:
         wait_for(lambda: all_running(config), 120.0, "every process of the node")
         # The node's controller would stop what the tests run through the LRM directly, as
         # Pacemaker stops resources its CIB does not configure: tell it to leave them alone.
-        from actors.cli import main
-
-        assert (
-            main(["property", "set", "stop-orphan-resources=false", "--config", str(paths[0])]) == 0
-        )
+        orphans = ["property", "set", "stop-orphan-resources=false", "--config", str(paths[0])]
+        assert cli_main(orphans) == 0
         yield config
     finally:
         cluster_down(directory)
