@@ -77,9 +77,12 @@ def apply_record(histories: MutableMapping[str, ResourceHistory], record: OpReco
 
 
 def is_failure(record: OpRecord) -> bool:
-    """Counts toward fail-count: not a cancellation, and not a probe that merely found the
-    resource stopped or running (that is news, not a failure)."""
+    """Counts toward fail-count: not a cancellation, not a monitor whose executor went away
+    before it answered (it says nothing of the resource, which is monitored again), and not a
+    probe that merely found the resource stopped or running (that is news, not a failure)."""
     if record.status is ExecStatus.CANCELLED or not record.failed:
+        return False
+    if record.status is ExecStatus.NOT_CONNECTED and record.action == "monitor":
         return False
     probe = record.action == "monitor" and record.interval_ms == 0
     return not (

@@ -105,6 +105,28 @@ def test_lrm_restart_reprobes_and_keeps_resources(noticed):
     assert where(sim, rsc) == ["node2"]
 
 
+@pytest.mark.parametrize("noticed", [True, False])
+@pytest.mark.parametrize("seed", range(4))
+def test_lrm_restart_with_monitors_in_flight_counts_no_failure(noticed, seed):
+    """Killed while first monitors are still running: their outcome is unknown, not failed."""
+    sim = Sim(3, RESOURCES, seed=seed)
+    ctl = sim.nodes["node2"].ctl
+
+    def monitoring_there() -> bool:
+        pending = [k for k in ctl.local_pending if k[1] == "monitor" and k[2] > 0]
+        return bool(pending) and all(len(where(sim, r)) == 1 for r in RESOURCES)
+
+    while not monitoring_there():
+        assert sim._step(), "node2 never had a monitor in flight"
+    before = {r: where(sim, r) for r in RESOURCES}
+    sim.restart_lrm("node2", noticed)
+    sim.run(60)
+    sim.converged()
+    assert {r: where(sim, r) for r in RESOURCES} == before
+    failures = [k for k in sim.nodes["node1"].attrd.table().get("node2", {}) if "fail" in k]
+    assert failures == []
+
+
 @pytest.mark.parametrize("victim", ["node1", "node2"])
 def test_crm_process_restart_keeps_resources_without_fencing(victim):
     sim = started()
