@@ -1,10 +1,11 @@
 """One connection of an application process to its node's executive (what libcpg's handle is).
 
 Every process that uses the client library gets one small ProcessHost of its own (an ipc socket
-in a private temporary directory) and one `mailbox` actor in it, where the executive sends
-replies and callbacks. Each handle (`CpgClient`, ...) is a `Connection`: it says `Hello` with
-its pid (so the executive notices when the process dies), sends each call as a `Request` tell
-and waits for its `Replied`; callbacks queue up until the application calls `dispatch`.
+in a private directory, in the node's run dir when it may write there) and one `mailbox` actor
+in it, where the executive sends replies and callbacks. Each handle (`CpgClient`, ...) is a
+`Connection`: it says `Hello` with its pid (so the executive notices when the process dies),
+sends each call as a `Request` tell and waits for its `Replied`; callbacks queue up until the
+application calls `dispatch`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from actors.ais.errors import AisError, AisErrorCode
 from actors.ais.executive.links import EXECUTIVE_PROCESS, totem_address
 from actors.ais.executive.messages import Finalize, Hello, Notified, Replied, Request
-from actors.ais.executive.totem_actor import MAILBOX
+from actors.ais.executive.totem_actor import MAILBOX, pid_alive
 from actors.errors import UserError
 from actors.runtime.actor import Actor
 from actors.runtime.host import ProcessHost
@@ -68,7 +69,7 @@ class _Runtime:
         self, node: str, endpoint: str, authkey: bytes | ClusterKeys, run_dir: str | None
     ) -> None:
         self.node = node
-        self._dir = tempfile.mkdtemp(prefix="rl-client-")
+        self._dir = _private_dir(run_dir)
         self.process = f"client-{os.getpid()}-{next(_runtime_numbers)}"
         self.endpoint = f"ipc://{self._dir}/c"
         self.host = ProcessHost(
@@ -102,6 +103,41 @@ class _Runtime:
     def close(self) -> None:
         self.host.close()
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+_DIR_PREFIX = "rl-client-"
+_SUN_PATH_MAX = 100  # an ipc socket's path must fit in sockaddr_un (107 bytes), with its suffix
+
+
+def _private_dir(run_dir: str | None) -> str:
+    """A 0700 directory for this process's socket: in the node's run dir when we may write
+    there (it goes with the node's state), else in the temporary dir. Named for our pid so
+    that those of processes killed before they could clean up are swept by the next one."""
+    prefix = f"{_DIR_PREFIX}{os.getpid()}-"
+    for parent in (run_dir, None):
+        where = parent or tempfile.gettempdir()
+        if len(where) + len(prefix) + 20 > _SUN_PATH_MAX:
+            continue
+        _sweep(where)
+        try:
+            return tempfile.mkdtemp(prefix=prefix, dir=where)
+        except OSError:
+            continue
+    return tempfile.mkdtemp(prefix=prefix)
+
+
+def _sweep(parent: str) -> None:
+    """Remove the private dirs of dead client processes (only those we are allowed to)."""
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(_DIR_PREFIX):
+            continue
+        pid = entry.name[len(_DIR_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not pid_alive(int(pid), None):
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _runtime_for(where: Location) -> _Runtime:
