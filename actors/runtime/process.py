@@ -47,7 +47,8 @@ class HostConfig:
 
 def die_with_parent(parent: int) -> None:
     """SIGKILL us when the parent dies. Changing credentials clears this, so it is set again
-    after dropping privileges; a parent that died before we got here is caught by the check."""
+    after dropping privileges; a parent that died before we got here is caught by the check
+    (`parent` is the pid the parent gave us: read here, a dead parent's would already be 1's)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -57,8 +58,7 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _child_main(blob: bytes, ready) -> None:
-    parent = os.getppid()
+def _child_main(blob: bytes, ready, parent: int) -> None:
     die_with_parent(parent)
     from actors.runtime.host import ProcessHost
     from actors.runtime.privileges import drop_privileges
@@ -86,17 +86,27 @@ def _child_main(blob: bytes, ready) -> None:
             die_with_parent(parent)
         ref = spawn(actor_class, *args, name=name, **kwargs)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which names the process
-        ready.send(f"{type(exc).__name__}: {exc}")
-        sys.exit(2)
-    ready.send("ok")
-    ready.close()
+        try:
+            ready.send(f"{type(exc).__name__}: {exc}")
+        except OSError:
+            pass
+        sys.stderr.flush()
+        os._exit(2)  # not sys.exit: the host's actor threads would keep the process alive
+    try:
+        ready.send("ok")
+        ready.close()
+    except OSError:  # the parent is gone (killed while we started): so are we, now
+        os._exit(1)
     actor = host.local_actor(name)
     while not stopping.is_set() and not actor.actor_stopped.is_set():
         stopping.wait(0.2)
     crashed = actor._death_reason is not None  # noqa: SLF001
-    if not actor.actor_stopped.is_set():
-        ref.stop(timeout=STOP_GRACE)
-    host.close()
+    try:
+        if not actor.actor_stopped.is_set():
+            ref.stop(timeout=STOP_GRACE)
+        host.close()
+    except Exception as exc:  # noqa: BLE001 - exit anyway: nothing may outlive a stop
+        print(f"{config.node}/{config.process}: unclean stop: {exc}", file=sys.stderr)
     if crashed:
         print(
             f"{config.node}/{config.process}/{name} crashed: {actor._death_reason}", file=sys.stderr
@@ -164,7 +174,9 @@ def spawn_process(
     parent_end, child_end = ctx.Pipe(duplex=False)
     blob = cloudpickle.dumps((actor_class, args, kwargs, name, config))
     process = ctx.Process(
-        target=_child_main, args=(blob, child_end), name=f"{config.node}/{config.process}"
+        target=_child_main,
+        args=(blob, child_end, os.getpid()),
+        name=f"{config.node}/{config.process}",
     )
     process.start()
     child_end.close()

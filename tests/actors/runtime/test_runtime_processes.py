@@ -265,3 +265,40 @@ def test_a_child_that_does_not_start_is_reported_and_leaves_nothing_behind(
         spawn_process(cls, name="slow", config=config, start_timeout=3)
     assert f"{node}/main/slow" in str(info.value)
     wait_for(lambda: {p.pid for p in multiprocessing.active_children()} <= before)
+
+
+PARENT_DIES_AT_ONCE = """
+import os, signal, sys
+import multiprocessing.context
+from actors.runtime.actor import Actor
+from actors.runtime.process import HostConfig, spawn_process
+
+start = multiprocessing.context.SpawnProcess.start
+
+def start_then_die(process):
+    start(process)
+    print(process.pid, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # before the child got anywhere
+
+multiprocessing.context.SpawnProcess.start = start_then_die
+config = HostConfig(node="orphan", process="main", endpoint=sys.argv[1], authkey=os.urandom(64))
+spawn_process(Actor, name="a", config=config)
+"""
+
+
+def test_a_child_whose_parent_dies_while_it_starts_does_not_stay(tmp_path):
+    """The parent's death is noticed even when it happens before the child can arrange to be
+    killed with it (the child used to read its parent's pid too late: then it was 1)."""
+    import subprocess
+    import sys
+
+    from actors.commands.cluster import alive
+
+    parent = subprocess.run(
+        [sys.executable, "-c", PARENT_DIES_AT_ONCE, f"ipc://{tmp_path}/orphan"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    child = int(parent.stdout.split()[0])
+    wait_for(lambda: not alive(child), timeout=30)
