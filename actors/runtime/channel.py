@@ -81,16 +81,25 @@ def channel_for(host, endpoint: Endpoint) -> Channel:
 
 
 class RemoteFuture(pykka.ThreadingFuture):
-    """A pykka future whose `get()` reads the channel until the answer or the ask's deadline."""
+    """A pykka future whose `get()` reads the channel until the answer or the ask's deadline.
 
-    def __init__(self, channel: Channel, msg_id: int, target: str, timeout: float) -> None:
+    Made without arguments (pykka's `map`, `filter`, `join` and `reduce` do that for the
+    futures they derive) it is a plain pykka future."""
+
+    def __init__(
+        self,
+        channel: Channel | None = None,
+        msg_id: int = 0,
+        target: str = "",
+        timeout: float = 0.0,
+    ) -> None:
         super().__init__()
         self._channel = channel
         self._msg_id = msg_id
         self._target = target
         self._timeout = timeout
         self._deadline = time.monotonic() + timeout
-        self._done = False
+        self._done = channel is None
 
     def set(self, value=None) -> None:
         super().set(value)
@@ -101,6 +110,8 @@ class RemoteFuture(pykka.ThreadingFuture):
         self._done = True
 
     def get(self, *, timeout: float | None = None):
+        if self._channel is None:
+            return super().get(timeout=timeout)
         limit = (
             self._deadline if timeout is None else min(self._deadline, time.monotonic() + timeout)
         )

@@ -170,9 +170,12 @@ def _failed(exc: Exception) -> pykka.Future:
 
 
 class _Deadline(pykka.ThreadingFuture):
-    """A local ask with the same deadline semantics as a remote one."""
+    """A local ask with the same deadline semantics as a remote one (made without arguments,
+    as pykka's `map` and friends make derived futures, a plain pykka future)."""
 
-    def __init__(self, inner: pykka.Future, target: str, timeout: float) -> None:
+    def __init__(
+        self, inner: pykka.Future | None = None, target: str = "", timeout: float = 0.0
+    ) -> None:
         super().__init__()
         self._inner = inner
         self._target = target
@@ -180,6 +183,8 @@ class _Deadline(pykka.ThreadingFuture):
         self._deadline = time.monotonic() + timeout
 
     def get(self, *, timeout: float | None = None):
+        if self._inner is None:
+            return super().get(timeout=timeout)
         remaining = self._deadline - time.monotonic()
         if timeout is not None and timeout < remaining:
             try:  # a pykka.Timeout here is not the ask's deadline: the caller may get() again

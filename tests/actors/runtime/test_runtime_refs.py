@@ -369,6 +369,22 @@ def test_get_with_a_shorter_timeout_can_be_retried(pair, kind):
     assert future.get() == ("done", "job")
 
 
+@pytest.mark.parametrize("kind", ["local", "remote"])
+def test_pykka_future_combinators_work_on_asks(pair, kind):
+    """`map`, `filter`, `join` and `reduce` build their futures with no arguments."""
+    import pykka
+
+    h1, h2 = pair
+    spawn(Echo, name="echo", on_host=h2)
+    ref = _refs(pair, "echo")[kind]
+    assert ref.ask(Note("x"), timeout=10).map(len).get() == len("echo x")
+    assert ref.ask(Note("abc"), timeout=10).filter(lambda c: c != "b").get() == list("echo ac")
+    joined = pykka.get_all([ref.ask(Note(t), timeout=10) for t in ("a", "b")])
+    assert joined == ["echo a", "echo b"]
+    both = ref.ask(Note("1"), timeout=10).join(ref.ask(Note("2"), timeout=10))
+    assert both.reduce(lambda a, b: a + b).get() == "echo 1echo 2"
+
+
 def test_a_second_actor_with_a_taken_name_is_refused_and_the_first_still_answers(pair):
     h1, h2 = pair
     spawn(Echo, name="echo", on_host=h2)
