@@ -10,6 +10,13 @@ from transport.endpoint import Endpoint
 LINGER_MS = 500
 HWM = 100_000
 
+# Plain ints: pyzmq's enum flags cost a Python-level enum operation per use on the hot path.
+NOBLOCK = int(zmq.NOBLOCK)
+_SNDMORE = int(zmq.SNDMORE)
+_RCVMORE = int(zmq.RCVMORE)
+_EVENTS = int(zmq.EVENTS)
+_POLLIN = int(zmq.POLLIN)
+
 
 def configure(
     sock: zmq.Socket, keys: ClusterKeys, endpoint: Endpoint, *, server: bool, max_frame: int
@@ -39,3 +46,22 @@ def bind(sock: zmq.Socket, endpoint: Endpoint) -> Endpoint:
         return Endpoint("tcp", f"{host}:{port}")
     sock.bind(endpoint.url)
     return endpoint
+
+
+def readable(sock: zmq.Socket) -> bool:
+    """A message is waiting (cheaper than letting a NOBLOCK recv raise zmq.Again)."""
+    return bool(sock.get(_EVENTS) & _POLLIN)
+
+
+def recv_frames(sock: zmq.Socket, flags: int = 0) -> list[bytes]:
+    """`recv_multipart` without its per-part enum handling."""
+    parts = [sock.recv(flags)]
+    while sock.get(_RCVMORE):
+        parts.append(sock.recv(flags))
+    return parts
+
+
+def send_routed(sock: zmq.Socket, identity: bytes, frame: bytes) -> None:
+    """One frame to the peer a ROUTER knows as `identity`, never blocking (zmq.Again if full)."""
+    sock.send(identity, _SNDMORE | NOBLOCK)
+    sock.send(frame, NOBLOCK)

@@ -3,13 +3,18 @@
 Every figure is the median of several repetitions, measured in this one run: raw pyzmq
 DEALER/ROUTER round trip and PUSH/PULL rate (100-byte payloads) as the ceiling, in-process pykka
 ask round trip and tell rate, and ringleader's remote ask round trip and remote tell rate to an
-actor in another process, with HMAC authentication (and CURVE on tcp).
+actor in another process, with HMAC authentication (and CURVE on tcp). A "floor" echo adds to
+raw pyzmq only what no authenticated Python messaging can skip (pickle and HMAC-SHA256 on both
+sides), so the report shows how much of the gap to raw is the runtime and how much is that.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import multiprocessing
+import pickle
 import socket
 import tempfile
 import time
@@ -25,6 +30,7 @@ from transport.authkey import ClusterKeys
 
 PAYLOAD = b"x" * 100
 AUTHKEY = b"benchmark-authkey-" * 4
+FLOOR_KEY = hashlib.sha256(AUTHKEY).digest()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,6 +102,35 @@ def _raw_echo(url: str, curve: bool, ready) -> None:
         if frames[-1] == b"quit":
             break
         sock.send_multipart(frames)
+    sock.close(linger=0)
+    ctx.term()
+
+
+def _sealed(body: bytes, key: bytes) -> bytes:
+    return body + hmac.digest(key, body, hashlib.sha256)
+
+
+def _opened(frame: bytes, key: bytes) -> object:
+    body, mac = frame[:-32], frame[-32:]
+    if not hmac.compare_digest(mac, hmac.digest(key, body, hashlib.sha256)):
+        raise ValueError("bad MAC")
+    return pickle.loads(body)
+
+
+def _floor_echo(url: str, curve: bool, ready) -> None:
+    """The least an authenticated Python actor must do per message: check the HMAC, unpickle,
+    pickle the answer, sign it. No envelope, no replay window, no actor."""
+    ctx = zmq.Context()
+    sock = ctx.socket(zmq.ROUTER)
+    _curve(sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, True)
+    sock.bind(url)
+    ready.send(True)
+    while True:
+        identity, frame = sock.recv_multipart()
+        if frame == b"quit":
+            break
+        message = _opened(frame, FLOOR_KEY)
+        sock.send_multipart((identity, _sealed(pickle.dumps(message, protocol=5), FLOOR_KEY)))
     sock.close(linger=0)
     ctx.term()
 
@@ -176,6 +211,25 @@ class RawEcho:
         self.ctx.term()
 
 
+class FloorEcho(RawEcho):
+    """Raw pyzmq plus what authentication and pickling cost on both sides, nothing more."""
+
+    def __init__(self, url: str, curve: bool) -> None:
+        self.proc, _ = _start(_floor_echo, url, curve)
+        self.ctx = zmq.Context()
+        self.sock = self.ctx.socket(zmq.DEALER)
+        _curve(self.sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, False)
+        self.sock.connect(url)
+
+    def round_trip(self, n: int) -> float:
+        sock = self.sock
+        start = time.perf_counter()
+        for _ in range(n):
+            sock.send(_sealed(pickle.dumps(PAYLOAD, protocol=5), FLOOR_KEY))
+            _opened(sock.recv(), FLOOR_KEY)
+        return (time.perf_counter() - start) / n * 1e6
+
+
 class RawPush:
     def __init__(self, url: str, curve: bool, n: int, reps: int) -> None:
         self.n = n
@@ -250,6 +304,7 @@ def measure_transport(report: BenchReport, transport: str, n: int, tells: int, r
     samples: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         echo = RawEcho(_url(transport, tmp, "raw-rtt"), curve)
+        floor = FloorEcho(_url(transport, tmp, "floor-rtt"), curve)
         plain = RawEcho(_url(transport, tmp, "raw-rtt-plain"), False) if curve else None
         push = RawPush(_url(transport, tmp, "raw-push"), curve, tells, reps)
         mine = Ours(transport, tmp)
@@ -258,6 +313,7 @@ def measure_transport(report: BenchReport, transport: str, n: int, tells: int, r
                 row = {
                     f"{raw} round trip": echo.round_trip(n),
                     f"{ours} remote ask round trip": mine.round_trip(n),
+                    f"{raw} + pickle + HMAC round trip": floor.round_trip(n),
                     f"{raw} push rate": push.rate(),
                     f"{ours} remote tell rate": mine.rate(tells),
                 }
@@ -267,7 +323,7 @@ def measure_transport(report: BenchReport, transport: str, n: int, tells: int, r
                     for name, value in row.items():
                         samples.setdefault(name, []).append(value)
         finally:
-            for part in (echo, plain, push, mine):
+            for part in (echo, floor, plain, push, mine):
                 if part is not None:
                     part.close()
     for name, values in samples.items():
@@ -277,6 +333,16 @@ def measure_transport(report: BenchReport, transport: str, n: int, tells: int, r
         f"{ours} remote ask round trip",
         f"{raw} round trip",
         at_most=1.3,
+    )
+    report.ratio(
+        f"{transport}: floor (raw + pickle + HMAC-SHA256, no actor) / raw round trip",
+        f"{raw} + pickle + HMAC round trip",
+        f"{raw} round trip",
+    )
+    report.ratio(
+        f"{transport}: remote ask / that floor",
+        f"{ours} remote ask round trip",
+        f"{raw} + pickle + HMAC round trip",
     )
     if curve:
         report.ratio(

@@ -189,7 +189,7 @@ class Channel:
     def _send(self, kind: Kind, sender: str, recipient: str, message: object) -> bool:
         frame = self._frame(kind, sender, recipient, message, self.host.next_msg_id())
         try:
-            self._socket.send(frame, zmq.NOBLOCK)
+            self._socket.send(frame, sockets.NOBLOCK)
             return True
         except zmq.Again:
             return False  # like a send to a dead Erlang process: silently lost
@@ -220,7 +220,7 @@ class Channel:
             frame = self._frame(Kind.ASK, sender, recipient, message, msg_id)
             self.pending[msg_id] = future
             try:
-                self._socket.send(frame, zmq.NOBLOCK)
+                self._socket.send(frame, sockets.NOBLOCK)
             except zmq.Again:
                 self.pending.pop(msg_id, None)
                 future.set_exception(
@@ -241,15 +241,13 @@ class Channel:
             if wait_ms != self._timeout_ms:
                 sock.rcvtimeo = self._timeout_ms = wait_ms
             try:
-                frames = sock.recv_multipart()  # a blocking recv: no poller on the hot path
+                frames = sockets.recv_frames(sock)  # a blocking recv: no poller on the hot path
             except zmq.Again:
                 frames = None
             while frames is not None:
                 self._take(frames)
                 frames = (
-                    sock.recv_multipart(zmq.NOBLOCK)
-                    if sock.getsockopt(zmq.EVENTS) & zmq.POLLIN
-                    else None
+                    sockets.recv_frames(sock, sockets.NOBLOCK) if sockets.readable(sock) else None
                 )
             for frame in self._delayed.pop_due(time.monotonic()):
                 self._settle(frame)

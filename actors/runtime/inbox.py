@@ -24,7 +24,7 @@ from pykka._envelope import Envelope as PykkaEnvelope
 from actors.runtime.errors import RemoteActorError
 from transport import serialize, sockets
 from transport.codec import ChannelIds, Decoded, FrameRejected
-from transport.envelope import Envelope, Kind, MalformedHeader
+from transport.envelope import Envelope, Kind, MalformedHeader, header_tail, pack_header
 
 log = logging.getLogger("ringleader.runtime")
 
@@ -130,6 +130,7 @@ class SocketInbox:
         self.current: PykkaEnvelope | None = None  # the envelope `get` handed out last
         self._reply_channel = ChannelIds.new()
         self._reply_seq = ChannelIds.sequence()
+        self._reply_tails: dict[str, bytes] = {}
 
     # binding ----------------------------------------------------------------------------
     def attach(self, host, name: str, actor: object) -> None:
@@ -203,7 +204,7 @@ class SocketInbox:
             if wanted != self._timeout_ms:
                 sock.rcvtimeo = self._timeout_ms = wanted
             try:
-                frames = sock.recv_multipart()
+                frames = sockets.recv_frames(sock)
             except zmq.Again:
                 frames = None
         finally:
@@ -217,9 +218,9 @@ class SocketInbox:
     def _drain(self) -> None:
         sock = self._socket
         for _ in range(_BURST):
-            if not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
-                return  # cheaper than letting recv raise zmq.Again
-            self._take(sock.recv_multipart(zmq.NOBLOCK))
+            if not sockets.readable(sock):
+                return
+            self._take(sockets.recv_frames(sock, sockets.NOBLOCK))
 
     def _take(self, frames: list[bytes]) -> None:
         if len(frames) != 2:
@@ -267,7 +268,7 @@ class SocketInbox:
                 # arguments than its args) would be dropped by the asker, who would then wait
                 # for its deadline: try the round trip here, where the class is known to exist.
                 serialize.loads(serialize.dumps(value))
-            frame = host.codec.encode(env, value)
+            frame = host.codec.encode_packed(self._reply_header(env), value, env.recipient)
         except Exception as exc:  # noqa: BLE001 - an answer that cannot travel becomes an error
             text = "".join(traceback.format_exception(value)) if kind is Kind.FAILURE else ""
             what = repr(value) if kind is Kind.FAILURE else f"reply of type {type(value).__name__}"
@@ -276,9 +277,20 @@ class SocketInbox:
                 env, RemoteActorError(f"{self.address}: {what} cannot be sent back: {exc}", text)
             )
         try:
-            self._socket.send_multipart((identity, frame), zmq.NOBLOCK)
+            sockets.send_routed(self._socket, identity, frame)
         except zmq.Again:
             log.warning("%s: reply to %s dropped (peer gone or slow)", self.address, request.sender)
+
+    def _reply_header(self, env: Envelope) -> bytes:
+        """The header of a reply, its (sender, recipient) part cached per asker."""
+        tail = self._reply_tails.get(env.recipient)
+        if tail is None:
+            if len(self._reply_tails) >= 4096:
+                self._reply_tails.clear()
+            tail = self._reply_tails[env.recipient] = header_tail(env.sender, env.recipient)
+        return pack_header(
+            env.kind, 0, env.channel, env.seq, env.msg_id, env.correlation_id, env.timestamp, tail
+        )
 
     def close(self) -> None:
         with self._waker_lock:

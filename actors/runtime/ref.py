@@ -8,6 +8,7 @@ from typing import Any
 
 import pykka
 
+from actors.runtime import host as host_module
 from actors.runtime.actor import StopRequest, Unwatch, Watch
 from actors.runtime.address import ActorAddress
 from actors.runtime.channel import channel_for
@@ -136,8 +137,6 @@ def resolve(address: str | ActorAddress, host=None) -> Ref:
     """A Ref for an address: local actors of this process directly, everything else remotely."""
     if isinstance(address, str):
         address = ActorAddress.parse(address)
-    from actors.runtime import host as host_module
-
     host = host or host_module._current
     if host is None:
         raise RuntimeError(f"cannot reach {address}: no ProcessHost in this process")
@@ -157,8 +156,6 @@ def spawn(actor_class, *args: Any, name: str | None = None, on_host=None, **kwar
 def _timeout(timeout: float | None, host=None) -> float:
     if timeout is not None:
         return timeout
-    from actors.runtime import host as host_module
-
     h = host or host_module._current
     return h.ask_timeout if h else 10.0
 
