@@ -47,7 +47,10 @@ class Timers:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="timers", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            if self._heap[0][2] is handle:
+                # Only a new earliest timer changes when the thread must wake: waking it for
+                # the others (an op's overdue timer, each op) costs a thread switch per call.
+                self._cond.notify()
         return handle
 
     def close(self) -> None:

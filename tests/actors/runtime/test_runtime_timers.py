@@ -38,3 +38,14 @@ def test_closed_timers_schedule_nothing():
     rec = Recorder(expected=1)
     assert timers.schedule(0.0, rec, "x").cancelled
     assert not rec.done.wait(0.2)
+
+
+def test_an_earlier_timer_wakes_the_thread_waiting_for_a_later_one():
+    timers = Timers()
+    rec = Recorder(expected=1)
+    timers.schedule(3600, rec, "an hour later")  # the thread now sleeps for an hour
+    timers.schedule(3000, rec, "not earliest")  # needs no wake-up
+    timers.schedule(0.01, rec, "soon")
+    assert rec.done.wait(30)
+    assert rec.got == ["soon"]
+    timers.close()
