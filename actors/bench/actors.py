@@ -91,17 +91,21 @@ def _curve(sock: zmq.Socket, keys: ClusterKeys | None, server: bool) -> None:
         sock.curve_secretkey = keys.curve_client_secret
 
 
-def _raw_echo(url: str, curve: bool, ready) -> None:
+def _raw_echo(url: str, curve: bool, ready, floor: bool = False) -> None:
+    """Echo every frame; with `floor`, do the least an authenticated Python actor must do per
+    message: check the HMAC, unpickle, pickle the answer, sign it (no envelope, no actor)."""
     ctx = zmq.Context()
     sock = ctx.socket(zmq.ROUTER)
     _curve(sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, True)
     sock.bind(url)
     ready.send(True)
     while True:
-        frames = sock.recv_multipart()
-        if frames[-1] == b"quit":
+        identity, frame = sock.recv_multipart()
+        if frame == b"quit":
             break
-        sock.send_multipart(frames)
+        if floor:
+            frame = _sealed(pickle.dumps(_opened(frame, FLOOR_KEY), protocol=5), FLOOR_KEY)
+        sock.send_multipart((identity, frame))
     sock.close(linger=0)
     ctx.term()
 
@@ -115,24 +119,6 @@ def _opened(frame: bytes, key: bytes) -> object:
     if not hmac.compare_digest(mac, hmac.digest(key, body, hashlib.sha256)):
         raise ValueError("bad MAC")
     return pickle.loads(body)
-
-
-def _floor_echo(url: str, curve: bool, ready) -> None:
-    """The least an authenticated Python actor must do per message: check the HMAC, unpickle,
-    pickle the answer, sign it. No envelope, no replay window, no actor."""
-    ctx = zmq.Context()
-    sock = ctx.socket(zmq.ROUTER)
-    _curve(sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, True)
-    sock.bind(url)
-    ready.send(True)
-    while True:
-        identity, frame = sock.recv_multipart()
-        if frame == b"quit":
-            break
-        message = _opened(frame, FLOOR_KEY)
-        sock.send_multipart((identity, _sealed(pickle.dumps(message, protocol=5), FLOOR_KEY)))
-    sock.close(linger=0)
-    ctx.term()
 
 
 def _raw_pull(url: str, curve: bool, ready, count: int, reps: int) -> None:
@@ -189,8 +175,10 @@ def pykka_figures(n_asks: int, n_tells: int, reps: int) -> tuple[list[float], li
 class RawEcho:
     """The reference: a raw pyzmq ROUTER echo loop in another process, a DEALER here."""
 
+    floor = False
+
     def __init__(self, url: str, curve: bool) -> None:
-        self.proc, _ = _start(_raw_echo, url, curve)
+        self.proc, _ = _start(_raw_echo, url, curve, self.floor)
         self.ctx = zmq.Context()
         self.sock = self.ctx.socket(zmq.DEALER)
         _curve(self.sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, False)
@@ -214,12 +202,7 @@ class RawEcho:
 class FloorEcho(RawEcho):
     """Raw pyzmq plus what authentication and pickling cost on both sides, nothing more."""
 
-    def __init__(self, url: str, curve: bool) -> None:
-        self.proc, _ = _start(_floor_echo, url, curve)
-        self.ctx = zmq.Context()
-        self.sock = self.ctx.socket(zmq.DEALER)
-        _curve(self.sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, False)
-        self.sock.connect(url)
+    floor = True
 
     def round_trip(self, n: int) -> float:
         sock = self.sock

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from actors.ais.executive.totem_actor import pid_alive
 from actors.config import NodeConfig, load_config
 from actors.errors import UserError
 
@@ -257,8 +258,4 @@ def descendants(pid: int) -> set[int]:
 
 
 def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    return pid_alive(pid, None)
