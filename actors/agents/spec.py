@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -27,6 +28,7 @@ class Standard(StrEnum):
 # A path component an agent or provider may use: no separators, no leading dot (so no `..`).
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+@-]*\Z")
 FENCE_PREFIX = "fence_"
+_CACHE_MAX = 4096
 
 
 class AgentNotFound(UserError):
@@ -104,8 +106,33 @@ class AgentDirs:
 
     def resolve(self, spec: AgentSpec) -> Path:
         """The executable for `spec`; AgentNotFound if it is missing, not executable, or a
-        symlink that leads out of its standard's directory."""
+        symlink that leads out of its standard's directory.
+
+        Every operation resolves its agent, and the full check walks every path component
+        twice; so a result is kept with the identity of the file it found (device, inode,
+        mode, owner, times) and given again only while the name still leads to that same,
+        unchanged file, which one stat tells. Anything else is checked in full again."""
         spec.checked()
+        key = (self, spec)
+        cached = _resolved.get(key)
+        if cached is not None:
+            try:
+                if _identity(os.stat(self.candidate(spec))) == cached[0]:
+                    return cached[1]
+            except OSError:
+                pass
+        real = self._resolve(spec)
+        try:
+            identity = _identity(os.stat(real))
+        except OSError:
+            return real  # gone meanwhile: the run will say so
+        with _resolved_lock:
+            if len(_resolved) >= _CACHE_MAX:
+                _resolved.clear()
+            _resolved[key] = (identity, real)
+        return real
+
+    def _resolve(self, spec: AgentSpec) -> Path:
         path = self.candidate(spec)
         root = os.path.realpath(self.root(spec.standard))
         real = os.path.realpath(path)
@@ -116,3 +143,12 @@ class AgentDirs:
         if not os.access(real, os.X_OK):
             raise AgentNotFound(f"agent {spec}: {path} is not executable")
         return Path(real)
+
+
+_resolved: dict[tuple[AgentDirs, AgentSpec], tuple[tuple[int, ...], Path]] = {}
+_resolved_lock = threading.Lock()
+
+
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    """What must not change for an earlier resolution to still hold (ctime covers chmod)."""
+    return (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_mtime_ns, st.st_ctime_ns)

@@ -11,10 +11,6 @@ sides), so the report shows how much of the gap to raw is the runtime and how mu
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
-import multiprocessing
-import pickle
 import socket
 import tempfile
 import time
@@ -23,6 +19,7 @@ from dataclasses import dataclass
 import pykka
 import zmq
 
+from actors.bench.floor import opened, sealed, start_helper
 from actors.bench.report import BenchReport
 from actors.runtime import Actor, ProcessHost, resolve
 from actors.runtime.process import HostConfig, spawn_process
@@ -30,7 +27,6 @@ from transport.authkey import ClusterKeys
 
 PAYLOAD = b"x" * 100
 AUTHKEY = b"benchmark-authkey-" * 4
-FLOOR_KEY = hashlib.sha256(AUTHKEY).digest()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,7 +87,7 @@ def _curve(sock: zmq.Socket, keys: ClusterKeys | None, server: bool) -> None:
         sock.curve_secretkey = keys.curve_client_secret
 
 
-def _raw_echo(url: str, curve: bool, ready, floor: bool = False) -> None:
+def _raw_echo(ready, url: str, curve: bool, floor: bool = False) -> None:
     """Echo every frame; with `floor`, do the least an authenticated Python actor must do per
     message: check the HMAC, unpickle, pickle the answer, sign it (no envelope, no actor)."""
     ctx = zmq.Context()
@@ -104,24 +100,13 @@ def _raw_echo(url: str, curve: bool, ready, floor: bool = False) -> None:
         if frame == b"quit":
             break
         if floor:
-            frame = _sealed(pickle.dumps(_opened(frame, FLOOR_KEY), protocol=5), FLOOR_KEY)
+            frame = sealed(opened(frame))
         sock.send_multipart((identity, frame))
     sock.close(linger=0)
     ctx.term()
 
 
-def _sealed(body: bytes, key: bytes) -> bytes:
-    return body + hmac.digest(key, body, hashlib.sha256)
-
-
-def _opened(frame: bytes, key: bytes) -> object:
-    body, mac = frame[:-32], frame[-32:]
-    if not hmac.compare_digest(mac, hmac.digest(key, body, hashlib.sha256)):
-        raise ValueError("bad MAC")
-    return pickle.loads(body)
-
-
-def _raw_pull(url: str, curve: bool, ready, count: int, reps: int) -> None:
+def _raw_pull(ready, url: str, curve: bool, count: int, reps: int) -> None:
     ctx = zmq.Context()
     sock = ctx.socket(zmq.PULL)
     _curve(sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, True)
@@ -133,15 +118,6 @@ def _raw_pull(url: str, curve: bool, ready, count: int, reps: int) -> None:
         ready.send(True)
     sock.close(linger=0)
     ctx.term()
-
-
-def _start(target, *args):
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=target, args=(*args[:2], child, *args[2:]), daemon=True)
-    proc.start()
-    parent.recv()
-    return proc, parent
 
 
 def _url(transport: str, tmp: str, name: str) -> str:
@@ -178,7 +154,7 @@ class RawEcho:
     floor = False
 
     def __init__(self, url: str, curve: bool) -> None:
-        self.proc, _ = _start(_raw_echo, url, curve, self.floor)
+        self.proc, _ = start_helper(_raw_echo, url, curve, self.floor)
         self.ctx = zmq.Context()
         self.sock = self.ctx.socket(zmq.DEALER)
         _curve(self.sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, False)
@@ -208,15 +184,15 @@ class FloorEcho(RawEcho):
         sock = self.sock
         start = time.perf_counter()
         for _ in range(n):
-            sock.send(_sealed(pickle.dumps(PAYLOAD, protocol=5), FLOOR_KEY))
-            _opened(sock.recv(), FLOOR_KEY)
+            sock.send(sealed(PAYLOAD))
+            opened(sock.recv())
         return (time.perf_counter() - start) / n * 1e6
 
 
 class RawPush:
     def __init__(self, url: str, curve: bool, n: int, reps: int) -> None:
         self.n = n
-        self.proc, self.done = _start(_raw_pull, url, curve, n, reps)
+        self.proc, self.done = start_helper(_raw_pull, url, curve, n, reps)
         self.ctx = zmq.Context()
         self.sock = self.ctx.socket(zmq.PUSH)
         _curve(self.sock, ClusterKeys.from_authkey(AUTHKEY) if curve else None, False)

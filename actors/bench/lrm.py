@@ -9,6 +9,12 @@ process group with a clean environment and bounded output -> `AgentRan` -> histo
 where time goes. Reference: `subprocess.run([agent, "monitor"], env=OCF env,
 capture_output=True)`. Samples are interleaved so both sides see the same machine load.
 Target (issue 5): median latency <= 1.2x the reference.
+
+Floor: the same two hops with nothing but raw pyzmq and what every message must bear (pickle
+and HMAC, `actors.bench.floor`): this process -> a relay process (the LRM's place) -> an
+executor process (the privileged child's place) that runs the agent with `subprocess.run` and
+answers back the same way. No actor, no thread hand-off, no process group or timeout handling:
+what any LRM + privileged child on ZeroMQ would pay on this machine at the least.
 """
 
 from __future__ import annotations
@@ -20,18 +26,23 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import zmq
 
 from actors.agents.environment import ocf_env
 from actors.agents.execute import execute
 from actors.agents.runner import SAFE_PATH, RunnerPool
 from actors.agents.spec import AgentDirs, AgentSpec
+from actors.bench.floor import opened, sealed, start_helper
 from actors.bench.report import BenchReport
 from actors.crm.lrm.core import LrmCore
 from actors.crm.lrm.messages import ExecResult, Execute, OpRequest, Report
 
 DIRECT = "direct subprocess.run monitor"
+FLOOR = "floor: 2 raw zmq hops + pickle + HMAC, then subprocess.run"
 CORE = "LRM core + runner monitor (in-process)"
 NODE = "LRM actor + privileged child monitor"
 
@@ -84,13 +95,20 @@ def run(args: argparse.Namespace) -> BenchReport:
                 for _ in range(5):  # warm up: connections, the child's first agent run
                     through_node()
                     direct()
-                ours, reference, core = [], [], []
+                ours, reference, core, floor = [], [], [], []
                 core_only = _CoreOnly(spec, dirs, params)
-                for _ in range(args.ops):
-                    reference.append(direct())
-                    ours.append(through_node())
-                    core.append(core_only.monitor())
-                core_only.close()
+                chain = _FloorChain(tmp, (path, "monitor"), env)
+                try:
+                    for _ in range(5):
+                        chain.run()
+                    for _ in range(args.ops):
+                        reference.append(direct())
+                        ours.append(through_node())
+                        floor.append(chain.run())
+                        core.append(core_only.monitor())
+                finally:
+                    chain.close()
+                    core_only.close()
                 n, k = args.ops, args.parallel
                 with ThreadPoolExecutor(k) as pool:
                     start = time.perf_counter()
@@ -106,6 +124,7 @@ def run(args: argparse.Namespace) -> BenchReport:
     report.add(f"{DIRECT} latency", "ms", reference)
     report.add(f"{NODE} latency", "ms", ours)
     report.add(f"{CORE} latency", "ms", core)
+    report.add(f"{FLOOR} latency", "ms", floor)
     report.add(f"{DIRECT} p99", "ms", [_p99(reference)])
     report.add(f"{NODE} p99", "ms", [_p99(ours)])
     report.add(f"{DIRECT} sequential", "ops/s", [1000 * len(reference) / sum(reference)], True)
@@ -113,6 +132,8 @@ def run(args: argparse.Namespace) -> BenchReport:
     report.add(f"{DIRECT} x{args.parallel} threads", "ops/s", [direct_rate], True)
     report.add(f"{NODE} x{args.parallel} resources", "ops/s", [node_rate], True)
     report.ratio("LRM+child / direct latency", f"{NODE} latency", f"{DIRECT} latency", at_most=1.2)
+    report.ratio("floor / direct latency", f"{FLOOR} latency", f"{DIRECT} latency")
+    report.ratio("LRM+child / floor latency", f"{NODE} latency", f"{FLOOR} latency")
     report.ratio("LRM+child / direct p99", f"{NODE} p99", f"{DIRECT} p99")
     report.ratio(
         f"LRM+child / direct ops/s x{args.parallel}",
@@ -123,6 +144,72 @@ def run(args: argparse.Namespace) -> BenchReport:
         f"{args.agent} monitor; privileged child uid {'0' if os.geteuid() == 0 else 'not 0'}"
     )
     return report
+
+
+def _floor_executor(ready, url: str, argv: tuple[str, ...], env: Mapping[str, str]) -> None:
+    """The privileged child's place in the floor: open the request, run the agent, answer."""
+    ctx = zmq.Context()
+    sock = ctx.socket(zmq.ROUTER)
+    sock.bind(url)
+    ready.send(True)
+    while True:
+        identity, frame = sock.recv_multipart()
+        if opened(frame) is None:
+            break
+        done = subprocess.run(list(argv), env=dict(env), capture_output=True, check=False)
+        sock.send_multipart((identity, sealed((done.returncode, done.stdout, done.stderr))))
+    sock.close(linger=0)
+    ctx.term()
+
+
+def _floor_relay(ready, url: str, executor_url: str) -> None:
+    """The LRM's place in the floor: open each request, pass it on, pass the answer back."""
+    ctx = zmq.Context()
+    sock = ctx.socket(zmq.ROUTER)
+    sock.bind(url)
+    executor = ctx.socket(zmq.DEALER)
+    executor.connect(executor_url)
+    ready.send(True)
+    while True:
+        identity, frame = sock.recv_multipart()
+        request = opened(frame)
+        executor.send(sealed(request))
+        if request is None:
+            break
+        sock.send_multipart((identity, sealed(opened(executor.recv()))))
+    for s in (sock, executor):
+        s.close(linger=0)
+    ctx.term()
+
+
+class _FloorChain:
+    """This process -> relay -> executor -> agent, and back (see the module docstring)."""
+
+    def __init__(self, tmp: Path, argv: tuple[str, ...], env: Mapping[str, str]) -> None:
+        executor_url, relay_url = f"ipc://{tmp}/floor-executor", f"ipc://{tmp}/floor-relay"
+        self.procs = [
+            start_helper(_floor_executor, executor_url, argv, dict(env))[0],
+            start_helper(_floor_relay, relay_url, executor_url)[0],
+        ]
+        self.ctx = zmq.Context()
+        self.sock = self.ctx.socket(zmq.DEALER)
+        self.sock.connect(relay_url)
+        self.request = ("bench", "monitor", dict(env))
+
+    def run(self) -> float:
+        start = time.perf_counter()
+        self.sock.send(sealed(self.request))
+        opened(self.sock.recv())
+        return (time.perf_counter() - start) * 1000
+
+    def close(self) -> None:
+        self.sock.send(sealed(None))
+        for proc in self.procs:
+            proc.join(10)
+            if proc.is_alive():
+                proc.kill()
+        self.sock.close(linger=0)
+        self.ctx.term()
 
 
 class _CoreOnly:

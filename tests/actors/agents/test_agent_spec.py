@@ -58,6 +58,30 @@ def test_resolve_only_inside_the_standards_directory(agent_dirs: AgentDirs):
         agent_dirs.resolve(AgentSpec(Standard.OCF, "test", "../test/badrc"))
 
 
+def test_a_remembered_resolution_holds_only_while_the_file_is_the_same(agent_dirs: AgentDirs):
+    provider = agent_dirs.ocf_root / "resource.d" / "test"
+    spec = AgentSpec.parse("ocf:test:moving")
+    link = provider / "moving"
+    link.symlink_to("badrc")
+    assert agent_dirs.resolve(spec).name == "badrc"
+    assert agent_dirs.resolve(spec).name == "badrc"  # from the cache
+    link.unlink()
+    link.symlink_to("/bin/true")  # now leads out of the OCF root
+    with pytest.raises(AgentNotFound, match="leads out of"):
+        agent_dirs.resolve(spec)
+    link.unlink()
+    link.symlink_to("badrc")
+    assert agent_dirs.resolve(spec).name == "badrc"
+    os.chmod(provider / "badrc", 0o644)  # same file, no longer executable
+    with pytest.raises(AgentNotFound, match="not executable"):
+        agent_dirs.resolve(spec)
+    os.chmod(provider / "badrc", 0o755)
+    assert agent_dirs.resolve(spec).name == "badrc"
+    (provider / "badrc").unlink()
+    with pytest.raises(AgentNotFound, match="not installed"):
+        agent_dirs.resolve(spec)
+
+
 def test_catalog_lists_what_resolves(agent_dirs: AgentDirs):
     provider = agent_dirs.ocf_root / "resource.d" / "test"
     (provider / "escape").symlink_to("/bin/true")
