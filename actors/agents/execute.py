@@ -103,6 +103,21 @@ def execute(
 ) -> OpResult:
     """Run `req` to completion (blocking; safe to call from many threads at once).
     `on_start(pgid)`: see `runner.run`."""
+    begun = begin(req, dirs, limits)
+    if isinstance(begun, OpResult):
+        return begun
+    if on_start is not None:
+        try:
+            on_start(begun.pgid)
+        except BaseException:
+            begun.close()
+            raise
+    return finish(req, begun)
+
+
+def begin(req: RunAgent, dirs: AgentDirs, limits: ExecLimits = ExecLimits()):
+    """The first half of `execute`: check `req`, find its agent and launch it. Returns the
+    `runner.Started` run to `finish`, or the `OpResult` when nothing could be started."""
     if not _ACTION.match(req.action):
         return _failed(
             OcfResult.OCF_ERR_UNIMPLEMENTED, ExecStatus.INVALID, f"bad action {req.action!r}"
@@ -114,11 +129,15 @@ def execute(
     except UserError as exc:
         return _failed(OcfResult.OCF_ERR_INSTALLED, ExecStatus.INVALID, str(exc))
     try:
-        inv = _invocation(req, path, dirs, limits)
+        begun = runner.start(_invocation(req, path, dirs, limits))
     except ValueError as exc:
         return _failed(OcfResult.OCF_ERR_CONFIGURED, ExecStatus.INVALID, str(exc))
-    out = runner.run(inv, on_start)
-    return _result(req, out)
+    return _result(req, begun) if isinstance(begun, runner.Outcome) else begun
+
+
+def finish(req: RunAgent, begun: runner.Started) -> OpResult:
+    """The second half of `execute`: wait for the agent `begin` launched (blocking)."""
+    return _result(req, begun.finish())
 
 
 def _result(req: RunAgent, out: runner.Outcome) -> OpResult:

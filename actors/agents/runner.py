@@ -108,6 +108,51 @@ def run(inv: Invocation, on_start: Callable[[int], None] | None = None) -> Outco
 
     `on_start(pgid)` is called once the process exists (its group id equals its pid), so a
     caller can kill the group from another thread (`kill_group`) when it must give up early."""
+    begun = start(inv)
+    if isinstance(begun, Outcome):
+        return begun
+    if on_start is not None:
+        try:
+            on_start(begun.pgid)
+        except BaseException:
+            begun.close()
+            raise
+    return begun.finish()
+
+
+class Started:
+    """A process `start` launched: `finish()` supervises it to its end (on any thread, once).
+
+    Split from `run` so that a caller may launch on one thread, where the request arrived, and
+    wait on another: the launch is then not delayed by a hand-off to the waiting thread."""
+
+    def __init__(self, proc: subprocess.Popen, inv: Invocation, started: float) -> None:
+        self.proc = proc
+        self.inv = inv
+        self.started = started
+
+    @property
+    def pgid(self) -> int:
+        return self.proc.pid  # setsid made the agent its group's leader
+
+    def finish(self) -> Outcome:
+        try:
+            return _supervise(self.proc, self.inv, self.started)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+
+
+def start(inv: Invocation) -> Started | Outcome:
+    """Launch `inv` (own session, clean environment, piped output); an `Outcome` with
+    `spawn_error` when it could not be started. ValueError for an environment execve refuses."""
     env = clean_env(inv.env)
     started = time.monotonic()
     try:
@@ -124,17 +169,7 @@ def run(inv: Invocation, on_start: Callable[[int], None] | None = None) -> Outco
     except OSError as exc:
         elapsed = time.monotonic() - started
         return Outcome(None, None, False, elapsed, spawn_error=str(exc), spawn_errno=exc.errno)
-    try:
-        if on_start is not None:
-            on_start(proc.pid)
-        return _supervise(proc, inv, started)
-    finally:
-        for pipe in (proc.stdin, proc.stdout, proc.stderr):
-            if pipe is not None:
-                try:
-                    pipe.close()
-                except OSError:
-                    pass
+    return Started(proc, inv, started)
 
 
 def _supervise(proc: subprocess.Popen, inv: Invocation, started: float) -> Outcome:

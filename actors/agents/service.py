@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 
 from actors.agents import runner
-from actors.agents.execute import AgentRan, ExecLimits, RunAgent, execute
+from actors.agents.execute import AgentRan, ExecLimits, RunAgent, begin, finish
 from actors.agents.results import ExecStatus, OcfResult, OpResult
 from actors.agents.spec import AgentDirs
 
@@ -35,7 +35,10 @@ class AgentService:
 
     def submit(self, req: RunAgent, reply: Callable[[AgentRan], None]) -> None:
         """Run `req`; `reply(AgentRan)` exactly once, with the request's call id (call ids are
-        the caller's: the LRM's and the fencer's may overlap)."""
+        the caller's: the LRM's and the fencer's may overlap).
+
+        The agent is launched here, on the caller's thread, and only waited for on a pool
+        thread: handing the launch to the pool would put a thread wake-up before every run."""
         with self._lock:
             stopped = self._stopped
             token = next(self._tokens)
@@ -45,25 +48,34 @@ class AgentService:
             why = OpResult(OcfResult.OCF_ERR_GENERIC, ExecStatus.NOT_CONNECTED, "service stopped")
             reply(AgentRan(req.call_id, why))
             return
-        self._pool.submit_call(self._run, token, req, reply)
+        try:
+            begun = begin(req, self.dirs, self.limits)
+        except Exception as exc:  # a bug here must still answer, as a failure
+            begun = _failure(exc)
+        if isinstance(begun, OpResult):
+            with self._lock:
+                self._running.pop(token, None)
+            reply(AgentRan(req.call_id, begun))
+            return
+        with self._lock:
+            self._running[token] = (req, begun.pgid)
+            stopped = self._stopped
+        if stopped:
+            runner.kill_group(begun.pgid)
+        self._pool.submit_call(self._finish, token, req, begun, reply)
 
     def running(self) -> list[RunAgent]:
         """The requests being run now."""
         with self._lock:
             return [req for req, _ in self._running.values()]
 
-    def _run(self, token: int, req: RunAgent, reply: Callable[[AgentRan], None]) -> None:
-        def started(pgid: int) -> None:
-            with self._lock:
-                self._running[token] = (req, pgid)
-                stopped = self._stopped
-            if stopped:
-                runner.kill_group(pgid)
-
+    def _finish(
+        self, token: int, req: RunAgent, begun: runner.Started, reply: Callable[[AgentRan], None]
+    ) -> None:
         try:
-            result = execute(req, self.dirs, self.limits, started)
+            result = finish(req, begun)
         except Exception as exc:  # a bug here must still answer, as a failure
-            result = OpResult(OcfResult.OCF_ERR_GENERIC, ExecStatus.ERROR, f"executor: {exc!r}")
+            result = _failure(exc)
         finally:
             with self._lock:
                 self._running.pop(token, None)
@@ -77,3 +89,7 @@ class AgentService:
         for pgid in pgids:
             runner.kill_group(pgid)
         self._pool.shutdown(wait=wait)
+
+
+def _failure(exc: Exception) -> OpResult:
+    return OpResult(OcfResult.OCF_ERR_GENERIC, ExecStatus.ERROR, f"executor: {exc!r}")

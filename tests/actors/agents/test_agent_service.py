@@ -52,3 +52,22 @@ def test_stop_kills_running_agents_and_still_answers(agent_dirs, tmp_path):
     service.submit(RunAgent(2, AgentSpec.parse("ocf:test:envdump"), "monitor"), replies.put)
     late = replies.get(timeout=10)
     assert late.call_id == 2 and late.result.status is ExecStatus.NOT_CONNECTED
+
+
+def test_submit_launches_the_agent_before_it_returns(agent_dirs, tmp_path):
+    """The launch happens on the caller's thread (no hand-off before the run); a request that
+    cannot start is answered right there."""
+    service = AgentService(agent_dirs, max_workers=2)
+    replies: queue.Queue = queue.Queue()
+    pidfile = tmp_path / "pids"
+    hang = RunAgent(1, AgentSpec.parse("ocf:test:hang"), "start", params={"pidfile": str(pidfile)})
+    try:
+        service.submit(hang, replies.put)
+        groups = [pgid for _, pgid in service._running.values()]  # noqa: SLF001
+        assert len(groups) == 1 and groups[0] is not None and alive(groups[0])
+        service.submit(RunAgent(2, AgentSpec.parse("ocf:test:nothere"), "monitor"), replies.put)
+        missing = replies.get_nowait()
+        assert missing.call_id == 2 and missing.result.status is ExecStatus.NOT_INSTALLED
+    finally:
+        service.stop()
+    assert replies.get(timeout=60).call_id == 1
