@@ -13,16 +13,23 @@ import threading
 import time
 from typing import Any
 
+_COMPACT_MIN = 64  # cancelled entries tolerated in the heap before it is rebuilt
+
 
 class TimerHandle:
-    __slots__ = ("cancelled", "due")
+    __slots__ = ("_owner", "cancelled", "due")
 
-    def __init__(self, due: float) -> None:
+    def __init__(self, due: float, owner: Timers | None = None) -> None:
         self.due = due
         self.cancelled = False
+        self._owner = owner  # while the timer is in its owner's heap
 
     def cancel(self) -> None:
-        self.cancelled = True
+        owner = self._owner
+        if owner is not None:
+            owner._cancelled(self)  # noqa: SLF001
+        else:
+            self.cancelled = True
 
 
 class Timers:
@@ -35,13 +42,14 @@ class Timers:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._dead = 0  # cancelled entries still in the heap
 
     def schedule(self, delay: float, target: Any, message: Any) -> TimerHandle:
         """Tell `message` to `target` (a Ref or pykka ActorRef) after `delay` seconds."""
-        handle = TimerHandle(self._clock() + max(delay, 0.0))
+        handle = TimerHandle(self._clock() + max(delay, 0.0), self)
         with self._cond:
             if self._closed:
-                handle.cancelled = True
+                handle.cancelled, handle._owner = True, None  # noqa: SLF001
                 return handle
             heapq.heappush(self._heap, (handle.due, next(self._order), handle, target, message))
             if self._thread is None:
@@ -53,10 +61,31 @@ class Timers:
                 self._cond.notify()
         return handle
 
+    def _cancelled(self, handle: TimerHandle) -> None:
+        """A cancelled timer stays in the heap until due (an LRM op's overdue timer lies 20 s
+        out and is cancelled within milliseconds, hundreds a second): the heap is rebuilt
+        without them once they are more than half of it."""
+        with self._cond:
+            if handle.cancelled or handle._owner is not self:  # noqa: SLF001
+                handle.cancelled = True
+                return
+            handle.cancelled = True
+            self._dead += 1
+            if self._dead > _COMPACT_MIN and 2 * self._dead > len(self._heap):
+                self._heap = [entry for entry in self._heap if not entry[2].cancelled]
+                heapq.heapify(self._heap)
+                self._dead = 0
+
+    def pending(self) -> int:
+        """Entries in the heap, cancelled ones not yet dropped included."""
+        with self._cond:
+            return len(self._heap)
+
     def close(self) -> None:
         with self._cond:
             self._closed = True
             self._heap.clear()
+            self._dead = 0
             self._cond.notify()
 
     def _run(self) -> None:
@@ -73,6 +102,10 @@ class Timers:
                 if self._closed:
                     return
                 _, _, handle, target, message = heapq.heappop(self._heap)
+                handle._owner = None  # noqa: SLF001
+                if handle.cancelled:
+                    self._dead -= 1
+                    continue
             if not handle.cancelled:
                 try:
                     target.tell(message)

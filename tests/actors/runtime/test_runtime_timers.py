@@ -49,3 +49,24 @@ def test_an_earlier_timer_wakes_the_thread_waiting_for_a_later_one():
     assert rec.done.wait(30)
     assert rec.got == ["soon"]
     timers.close()
+
+
+def test_cancelled_timers_do_not_pile_up():
+    """An LRM schedules an overdue timer per operation and cancels it moments later: at hundreds
+    of operations a second the heap must not keep them all until they fall due."""
+    timers = Timers()
+    rec = Recorder(expected=2)
+    keep = [timers.schedule(0.2, rec, "kept"), timers.schedule(0.3, rec, "kept too")]
+    for _ in range(10000):
+        timers.schedule(60.0, rec, "never").cancel()
+    assert timers.pending() < 200
+    assert not any(h.cancelled for h in keep)
+    assert rec.done.wait(30)
+    assert rec.got == ["kept", "kept too"]
+    late = timers.schedule(0.0, rec, "fired")
+    rec.expected = 3
+    rec.done.clear()
+    assert rec.done.wait(30)
+    late.cancel()  # after it fired: harmless
+    assert late.cancelled and timers.pending() < 200
+    timers.close()
