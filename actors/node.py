@@ -23,6 +23,7 @@ from actors.runtime.actor import Actor, DeathNotice
 from actors.runtime.host import ProcessHost
 from actors.runtime.privileges import default_user
 from actors.runtime.process import HostConfig, spawn_process
+from actors.runtime.procfs import pid_alive
 from actors.runtime.ref import spawn
 from actors.runtime.supervision import ChildSpec, GetChildren, Supervisor
 from transport.authkey import AuthkeyError, ClusterKeys, read_authkey
@@ -45,7 +46,7 @@ def read_pid(config: NodeConfig) -> int | None:
         return None
     except PermissionError:
         return pid
-    return None if _gone(pid) else pid  # a killed supervisor its parent has not reaped yet
+    return None if not pid_alive(pid) else pid  # a killed supervisor its parent has not reaped yet
 
 
 class NodeSupervisor:
@@ -213,23 +214,11 @@ def stop_node(config: NodeConfig, timeout: float = 30.0) -> bool:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _gone(pid):
+        if not pid_alive(pid):
             return True
         time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)  # its children die with it (PR_SET_PDEATHSIG)
     return True
-
-
-def _gone(pid: int) -> bool:
-    """Exited, even if its parent has not reaped it yet (a zombie has nothing left to stop)."""
-    try:
-        os.kill(pid, 0)
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (ProcessLookupError, FileNotFoundError):
-        return True
-    except OSError:
-        return False
-    return state == "Z"
 
 
 def node_status(config: NodeConfig, timeout: float = 30.0) -> dict:

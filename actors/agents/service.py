@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from actors.agents import runner
 from actors.agents.execute import AgentRan, ExecLimits, RunAgent, begin, finish
+from actors.agents.ledger import RunLedger
 from actors.agents.results import ExecStatus, OcfResult, OpResult
 from actors.agents.spec import AgentDirs
 
@@ -24,8 +25,10 @@ class AgentService:
         dirs: AgentDirs | None = None,
         limits: ExecLimits | None = None,
         max_workers: int = 16,
+        ledger: RunLedger | None = None,
     ) -> None:
         self.dirs = dirs or AgentDirs()
+        self._ledger = ledger  # running groups on disk, for a child that replaces this one
         self.limits = limits or ExecLimits()
         self._pool = runner.RunnerPool(max_workers)
         self._lock = threading.Lock()
@@ -72,6 +75,8 @@ class AgentService:
     def _finish(
         self, token: int, req: RunAgent, begun: runner.Started, reply: Callable[[AgentRan], None]
     ) -> None:
+        if self._ledger is not None:
+            self._ledger.add(begun.pgid)
         try:
             result = finish(req, begun)
         except Exception as exc:  # a bug here must still answer, as a failure
@@ -79,6 +84,8 @@ class AgentService:
         finally:
             with self._lock:
                 self._running.pop(token, None)
+            if self._ledger is not None:
+                self._ledger.remove(begun.pgid)  # before the reply: a started daemon stays
         reply(AgentRan(req.call_id, result))
 
     def stop(self, wait: bool = True) -> None:

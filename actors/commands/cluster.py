@@ -20,9 +20,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from actors.ais.executive.totem_actor import pid_alive
 from actors.config import NodeConfig, load_config
 from actors.errors import UserError
+from actors.runtime.procfs import descendants, pid_alive
 
 AUTHKEY = "authkey"
 PROCESSES_PER_NODE = 8  # supervisor and the built-in processes (port offsets 0 ..), with room
@@ -232,30 +232,6 @@ def cluster_down(directory: Path, timeout: float = 30.0) -> int:
     stopped = sum(1 for c in configs if stop_node(c, timeout=timeout))
     deadline = time.monotonic() + timeout
     for pid in everyone:  # the children die with their supervisor (PR_SET_PDEATHSIG)
-        while alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
     return stopped
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below `pid`, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    return pid_alive(pid, None)

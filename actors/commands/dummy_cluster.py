@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from actors.commands.cluster import alive, descendants
+from actors.runtime.procfs import descendants
+from actors.runtime.procfs import pid_alive as alive
 
 AGENTS = "agents"
 T = TypeVar("T")

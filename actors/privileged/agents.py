@@ -25,6 +25,7 @@ from typing import Any
 import pykka
 
 from actors.agents.execute import AgentRan, ExecLimits, RunAgent
+from actors.agents.ledger import RunLedger
 from actors.agents.results import ExecStatus, OcfResult, OpResult
 from actors.agents.service import AgentService
 from actors.agents.spec import AgentDirs, AgentNotFound, Standard
@@ -79,9 +80,11 @@ class AgentsActor(Actor):
         fence_dirs: tuple[Path, ...] = (),
         allowed: tuple[str, ...] = ALLOWED_PROCESSES,
         limits: ExecLimits | None = None,
+        ledger_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.node = node
+        self._ledger = RunLedger(ledger_dir) if ledger_dir is not None else None
         self.allowed = tuple(allowed)
         self.dirs = dirs
         self.limits = limits
@@ -89,6 +92,10 @@ class AgentsActor(Actor):
         self._services: dict[AgentDirs, AgentService] = {}
         self._stopping = False
         self.refused = 0
+
+    def on_start(self) -> None:
+        if self._ledger is not None:
+            self._ledger.prepare()  # a predecessor's agents end before we serve anyone
 
     def on_receive(self, message: Any) -> Any:
         match message:
@@ -145,7 +152,7 @@ class AgentsActor(Actor):
                 pass  # a bad name: `execute` answers it, naming the problem
         service = self._services.get(dirs)
         if service is None:
-            service = self._services[dirs] = AgentService(dirs, self.limits)
+            service = self._services[dirs] = AgentService(dirs, self.limits, ledger=self._ledger)
         service.submit(req, done)
 
     def on_stop(self) -> None:

@@ -8,7 +8,8 @@ another start time, and a zombie the supervisor has not reaped yet counts as gon
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+
+from actors.runtime.procfs import pid_alive, start_time
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,10 @@ class ChildIdentity:
     @classmethod
     def of(cls, pid: int) -> ChildIdentity | None:
         """The identity of the live process `pid`, or None (gone or a zombie)."""
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+        started = start_time(pid)
+        if started is None or not pid_alive(pid):
             return None
-        if fields[0] in ("Z", "X"):
-            return None
-        return cls(pid, int(fields[19]))
+        return cls(pid, started)
 
     def running(self) -> bool:
         """This very process is still there."""

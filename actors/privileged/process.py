@@ -20,6 +20,7 @@ from actors.runtime.privileges import default_user
 from actors.runtime.ref import spawn
 
 log = logging.getLogger("ringleader.privileged")
+LEDGER_DIR = "privileged.agents"  # in the run dir: the agents running now (see RunLedger)
 
 
 class PrivilegedChild(Actor):
@@ -30,7 +31,14 @@ class PrivilegedChild(Actor):
     def on_start(self) -> None:
         cfg = self.config
         dirs = cfg.agent_dirs()
-        self._agents = spawn(AgentsActor, cfg.node, dirs, cfg.fence_dirs(), name=AGENTS_ACTOR)
+        self._agents = spawn(
+            AgentsActor,
+            cfg.node,
+            dirs,
+            cfg.fence_dirs(),
+            ledger_dir=cfg.run_dir / LEDGER_DIR,
+            name=AGENTS_ACTOR,
+        )
         self._agents.watch(self.ref)
         _hand_sockets_to_node_user(self.host, cfg)
         log.info(

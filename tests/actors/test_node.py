@@ -16,6 +16,8 @@ import pytest
 
 from actors.config import load_config
 from actors.node import node_status, read_pid
+from actors.runtime.procfs import descendants
+from actors.runtime.procfs import pid_alive as alive
 
 HERE = Path(__file__).parent
 
@@ -33,35 +35,6 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
                 return last
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below `pid`, from the process table."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def free_port_block(n: int) -> int:

@@ -7,9 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from actors.commands.cluster import alive, descendants  # noqa: F401 - for the tests
 from actors.config import load_config
 from actors.node import node_status
+from actors.runtime.procfs import descendants  # noqa: F401 - for the tests
+from actors.runtime.procfs import pid_alive as alive  # noqa: F401 - for the tests
 
 HERE = Path(__file__).parent
 SUPPORT = HERE.parent / "actors"  # support_node_actors.PidEcho, hosted by the node's children

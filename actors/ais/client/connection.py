@@ -24,10 +24,11 @@ from pathlib import Path
 from actors.ais.errors import AisError, AisErrorCode
 from actors.ais.executive.links import EXECUTIVE_PROCESS, totem_address
 from actors.ais.executive.messages import Finalize, Hello, Notified, Replied, Request
-from actors.ais.executive.totem_actor import MAILBOX, pid_alive
+from actors.ais.executive.totem_actor import MAILBOX
 from actors.errors import UserError
 from actors.runtime.actor import Actor
 from actors.runtime.host import ProcessHost
+from actors.runtime.procfs import pid_alive
 from actors.runtime.ref import resolve, spawn
 from transport.authkey import AuthkeyError, ClusterKeys, read_authkey
 
@@ -136,7 +137,7 @@ def _sweep(parent: str) -> None:
         if not entry.name.startswith(_DIR_PREFIX):
             continue
         pid = entry.name[len(_DIR_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not pid_alive(int(pid), None):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(entry.path, ignore_errors=True)
 
 

@@ -50,6 +50,7 @@ from actors.ais.totem.core import TotemCore
 from actors.ais.totem.effects import Send
 from actors.ais.totem.messages import CommitToken, Join, Mcast, MergeDetect, Token
 from actors.runtime.actor import Actor
+from actors.runtime.procfs import pid_alive, start_time
 from actors.runtime.ref import resolve
 
 log = logging.getLogger("ringleader.executive")
@@ -73,27 +74,9 @@ class _Timer:
 @dataclass
 class _Client:
     pid: int
-    started: str | None
+    started: int | None
     mailbox: object
     services: set
-
-
-def process_start(pid: int) -> str | None:
-    """The start time of `pid` from /proc (tells a reused pid from the one we knew)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def pid_alive(pid: int, started: str | None) -> bool:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return False
-    if fields[0] in ("Z", "X"):
-        return False  # killed, not yet reaped by its parent
-    return started is None or fields[19] == started
 
 
 class TotemActor(Actor):
@@ -165,7 +148,7 @@ class TotemActor(Actor):
             self.host.add_peer(message.mailbox.address.process_key, message.endpoint)
             self.host.forget(message.mailbox.address)  # a client process key seen before
             self._clients[message.conn] = _Client(
-                message.pid, process_start(message.pid), message.mailbox, set()
+                message.pid, start_time(message.pid), message.mailbox, set()
             )
         elif kind is Finalize:
             self._gone(message.conn)

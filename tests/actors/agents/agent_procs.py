@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
-
-def alive(pid: int) -> bool:
-    """The process exists and is not a zombie (PID 1 here may never reap orphans)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
+from actors.runtime.procfs import pid_alive as alive  # noqa: F401 - for the agent tests
 
 
 def wait_until(condition, timeout: float = 20.0) -> bool:

@@ -14,7 +14,7 @@ import pytest
 
 from actors.cli import main
 from actors.commands import demo
-from actors.commands.cluster import alive
+from actors.runtime.procfs import pid_alive as alive
 
 
 def _running_with(text: str) -> list[int]:

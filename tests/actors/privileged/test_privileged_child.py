@@ -1,6 +1,6 @@
 """The privileged child of a real node: the only root process, agents run as root through it,
 everyone but the LRM and fencer refused, and a child killed mid-operation fails that operation
-(NOT_CONNECTED), comes back, and serves again."""
+(NOT_CONNECTED), comes back, kills the agent its predecessor left running, and serves again."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from actors.crm.lrm.messages import OpRequest
 from actors.node import node_status
 from actors.privileged import agents_address
 from actors.runtime.host import ProcessHost
+from actors.runtime.procfs import pid_alive
 from actors.runtime.ref import resolve
 from transport.authkey import ClusterKeys
 
@@ -114,6 +115,7 @@ def test_a_child_killed_mid_operation_fails_it_comes_back_and_serves_again(node,
 
     after = wait_for(restarted, what="the restarted child")
     assert after.restarts >= 1
+    wait_for(lambda: not pid_alive(agent_pid), what="the orphaned agent killed by the new child")
     out = work / "uid"
     record = client.run(whoami(out))
     assert (record.rc, record.status) == (OcfResult.OCF_SUCCESS, ExecStatus.DONE)

@@ -292,7 +292,7 @@ def test_a_child_whose_parent_dies_while_it_starts_does_not_stay(tmp_path):
     import subprocess
     import sys
 
-    from actors.commands.cluster import alive
+    from actors.runtime.procfs import pid_alive as alive
 
     parent = subprocess.run(
         [sys.executable, "-c", PARENT_DIES_AT_ONCE, f"ipc://{tmp_path}/orphan"],

@@ -3,17 +3,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from actors.ais.cpg.messages import CpgMember, GroupMcast
 from actors.ais.evs import RingId
 from actors.ais.executive.process import settings_from
 from actors.ais.executive.services import DeliveryRouter, ExecutiveSettings, build_services
-from actors.ais.executive.totem_actor import pid_alive, process_start
 from actors.ais.sync.engine import SyncState
 from actors.config import load_config
 from actors.errors import UserError
@@ -78,13 +73,3 @@ def test_deliveries_go_to_their_own_service():
     sync = router.cores_for(SyncState("quorum", RingId(4, 1), 1, None))
     assert sync == (services["quorum"],)
     assert len(router.cores_for(object())) == len(services)  # unknown: everyone may look
-
-
-def test_a_dead_or_reaped_client_is_noticed():
-    me = os.getpid()
-    assert pid_alive(me, process_start(me))
-    assert not pid_alive(me, "not-the-start-time")  # a reused pid is another process
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    started = process_start(child.pid)
-    child.wait()
-    assert not pid_alive(child.pid, started)

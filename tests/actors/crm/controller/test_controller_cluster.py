@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from actors.cli import main as cli
-from actors.commands.cluster import cluster_down, cluster_up, descendants, start_node
+from actors.commands.cluster import cluster_down, cluster_up, start_node
 from actors.commands.status import fetch, summary
 from actors.config import load_config
 from actors.crm.cib.client import apply
@@ -27,6 +27,7 @@ from actors.crm.cib.edit import ReplaceConfiguration
 from actors.node import node_status
 from actors.node_client import command_host
 from actors.runtime.host import SetFaults
+from actors.runtime.procfs import descendants
 from actors.runtime.ref import resolve
 from transport.faults import FaultPlan
 

@@ -18,6 +18,7 @@ from actors.agents.results import ExecStatus, OcfResult
 from actors.agents.spec import AgentSpec
 from actors.crm.lrm.actor import GetHistory
 from actors.crm.lrm.messages import CancelOp, OpRequest
+from actors.runtime.procfs import pid_alive
 
 pytestmark = [
     pytest.mark.cluster,
@@ -28,14 +29,6 @@ OK, NOT_RUNNING = OcfResult.OCF_SUCCESS, OcfResult.OCF_NOT_RUNNING
 
 def op(rsc, agent, action, params=None, **kw) -> OpRequest:
     return OpRequest(rsc, AgentSpec.parse(agent), action, params or {}, **kw)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.parametrize("agent", ["ocf:heartbeat:Dummy", "ocf:pacemaker:Dummy"])
