@@ -13,6 +13,7 @@ from pathlib import Path
 from actors.agents.spec import AgentSpec
 
 OCF_RA_VERSION = ("1", "1")
+CRM_FEATURE_SET = "3.16.2"  # Pacemaker 2.1.5's: agents pick their tools' calls by it
 META_PREFIX = "CRM_meta_"
 
 
@@ -47,6 +48,7 @@ def ocf_env(
         "OCF_RESOURCE_INSTANCE": resource,
         "OCF_RESOURCE_TYPE": spec.type,
         "OCF_RESOURCE_PROVIDER": spec.provider,
+        "OCF_RESKEY_crm_feature_set": CRM_FEATURE_SET,
     }
     for name, value in params.items():
         env["OCF_RESKEY_" + name] = str(value)

@@ -72,7 +72,9 @@ def exit_reason(stderr: bytes) -> str:
     return reason
 
 
-def _invocation(req: RunAgent, path: str, dirs: AgentDirs, limits: ExecLimits):
+def _invocation(
+    req: RunAgent, path: str, dirs: AgentDirs, limits: ExecLimits, node_env: Mapping[str, str]
+):
     common = dict(
         timeout=req.timeout_ms / 1000.0,
         kill_grace=limits.kill_grace,
@@ -80,8 +82,17 @@ def _invocation(req: RunAgent, path: str, dirs: AgentDirs, limits: ExecLimits):
     )
     spec = req.spec
     if spec.standard is Standard.OCF:
-        env = ocf_env(
-            spec, dirs.ocf_root, req.resource, req.params, req.meta, req.interval_ms, req.timeout_ms
+        env = dict(node_env)  # the OCF variables below win over it
+        env.update(
+            ocf_env(
+                spec,
+                dirs.ocf_root,
+                req.resource,
+                req.params,
+                req.meta,
+                req.interval_ms,
+                req.timeout_ms,
+            )
         )
         return runner.Invocation((path, req.action), env=env, **common)
     if spec.standard is Standard.LSB:
@@ -100,10 +111,11 @@ def execute(
     dirs: AgentDirs,
     limits: ExecLimits = ExecLimits(),
     on_start: Callable[[int], None] | None = None,
+    node_env: Mapping[str, str] | None = None,
 ) -> OpResult:
     """Run `req` to completion (blocking; safe to call from many threads at once).
-    `on_start(pgid)`: see `runner.run`."""
-    begun = begin(req, dirs, limits)
+    `on_start(pgid)`: see `runner.run`; `node_env`: see `begin`."""
+    begun = begin(req, dirs, limits, node_env)
     if isinstance(begun, OpResult):
         return begun
     if on_start is not None:
@@ -115,9 +127,16 @@ def execute(
     return finish(req, begun)
 
 
-def begin(req: RunAgent, dirs: AgentDirs, limits: ExecLimits = ExecLimits()):
+def begin(
+    req: RunAgent,
+    dirs: AgentDirs,
+    limits: ExecLimits = ExecLimits(),
+    node_env: Mapping[str, str] | None = None,
+):
     """The first half of `execute`: check `req`, find its agent and launch it. Returns the
-    `runner.Started` run to `finish`, or the `OpResult` when nothing could be started."""
+    `runner.Started` run to `finish`, or the `OpResult` when nothing could be started.
+    `node_env`: variables an OCF agent gets from the node it runs for (where Pacemaker's tools
+    are, `pacemaker_tools.tools_env`), never from the request."""
     if not _ACTION.match(req.action):
         return _failed(
             OcfResult.OCF_ERR_UNIMPLEMENTED, ExecStatus.INVALID, f"bad action {req.action!r}"
@@ -129,7 +148,7 @@ def begin(req: RunAgent, dirs: AgentDirs, limits: ExecLimits = ExecLimits()):
     except UserError as exc:
         return _failed(OcfResult.OCF_ERR_INSTALLED, ExecStatus.INVALID, str(exc))
     try:
-        begun = runner.start(_invocation(req, path, dirs, limits))
+        begun = runner.start(_invocation(req, path, dirs, limits, node_env or {}))
     except ValueError as exc:
         return _failed(OcfResult.OCF_ERR_CONFIGURED, ExecStatus.INVALID, str(exc))
     return _result(req, begun) if isinstance(begun, runner.Outcome) else begun

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from actors.agents import runner
 from actors.agents.execute import AgentRan, ExecLimits, RunAgent, begin, finish
@@ -26,7 +26,9 @@ class AgentService:
         limits: ExecLimits | None = None,
         max_workers: int = 16,
         ledger: RunLedger | None = None,
+        node_env: Mapping[str, str] | None = None,
     ) -> None:
+        self._node_env = dict(node_env or {})  # see `execute.begin`
         self.dirs = dirs or AgentDirs()
         self._ledger = ledger  # running groups on disk, for a child that replaces this one
         self.limits = limits or ExecLimits()
@@ -52,7 +54,7 @@ class AgentService:
             reply(AgentRan(req.call_id, why))
             return
         try:
-            begun = begin(req, self.dirs, self.limits)
+            begun = begin(req, self.dirs, self.limits, self._node_env)
         except Exception as exc:  # a bug here must still answer, as a failure
             begun = _failure(exc)
         if isinstance(begun, OpResult):

@@ -81,10 +81,12 @@ class AgentsActor(Actor):
         allowed: tuple[str, ...] = ALLOWED_PROCESSES,
         limits: ExecLimits | None = None,
         ledger_dir: Path | None = None,
+        node_env: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.node = node
         self._ledger = RunLedger(ledger_dir) if ledger_dir is not None else None
+        self._node_env = dict(node_env or {})  # OCF agents' way back to the node (crm_attribute)
         self.allowed = tuple(allowed)
         self.dirs = dirs
         self.limits = limits
@@ -152,7 +154,9 @@ class AgentsActor(Actor):
                 pass  # a bad name: `execute` answers it, naming the problem
         service = self._services.get(dirs)
         if service is None:
-            service = self._services[dirs] = AgentService(dirs, self.limits, ledger=self._ledger)
+            service = self._services[dirs] = AgentService(
+                dirs, self.limits, ledger=self._ledger, node_env=self._node_env
+            )
         service.submit(req, done)
 
     def on_stop(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 
+from actors.agents.pacemaker_tools import tools_env
 from actors.config import NodeConfig, load_config
 from actors.privileged import AGENTS_ACTOR
 from actors.privileged.agents import AgentsActor
@@ -27,6 +28,7 @@ class PrivilegedChild(Actor):
     def __init__(self, config_path: str) -> None:
         super().__init__()
         self.config = load_config(config_path)
+        self.config_path = config_path
 
     def on_start(self) -> None:
         cfg = self.config
@@ -37,6 +39,7 @@ class PrivilegedChild(Actor):
             dirs,
             cfg.fence_dirs(),
             ledger_dir=cfg.run_dir / LEDGER_DIR,
+            node_env=tools_env(self.config_path),
             name=AGENTS_ACTOR,
         )
         self._agents.watch(self.ref)

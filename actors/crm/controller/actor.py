@@ -36,7 +36,7 @@ from actors.crm.controller.core import ControllerCore
 from actors.crm.lrm import lrm_address
 from actors.crm.lrm.actor import GetHistory, OpReport, ResourceOps
 from actors.crm.lrm.history import ResourceHistory
-from actors.crm.lrm.messages import DeleteResource, OpRequest, Watch
+from actors.crm.lrm.messages import CancelOp, DeleteResource, OpRequest, Watch
 from actors.runtime.actor import Actor, StopRequest
 from actors.runtime.ref import resolve
 from fencing.fencer import GetHistory as GetFenceHistory
@@ -259,6 +259,8 @@ class Controller(Actor):
                 )
             case m.DeleteLocal(rsc_id):
                 self._lrm.tell(DeleteResource(rsc_id))
+            case m.CancelLocal(rsc_id, action, interval_ms):
+                self._lrm.tell(CancelOp(rsc_id, action, interval_ms))
             case m.Fence(target, action):
                 log.warning("%s: fencing %s (%s)", self._node, target, action)
                 self._fencer.tell(FenceRequest(target, action, self.ref, client="controller"))

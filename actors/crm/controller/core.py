@@ -49,6 +49,7 @@ from actors.crm.controller.election import Election
 from actors.crm.controller.join import JoinRounds
 from actors.crm.controller.messages import (
     AttributesUpdated,
+    CancelLocal,
     CleanupRequest,
     ConfigUpdated,
     DeleteLocal,
@@ -317,6 +318,12 @@ class ControllerCore:
                 self.pending.setdefault(node, {})[_key(command)] = _pending(command)
                 if node == self.node:
                     self.local_pending[_key(command)] = command
+                    if command.action in ("promote", "demote"):
+                        local = self.local.get(command.rsc_id)
+                        for record in local.recurring.values() if local is not None else ():
+                            fx.append(
+                                CancelLocal(command.rsc_id, record.action, record.interval_ms)
+                            )
                     fx.append(RunOp(command))
                     # The LRM enforces the agent's timeout: no answer well after it means the
                     # request was lost (an LRM restart between two polls), never left pending.

@@ -212,6 +212,16 @@ class DeleteLocal:
 
 
 @dataclass(frozen=True)
+class CancelLocal:
+    """Cancel a recurring operation of the local LRM (a role's monitor, before the role
+    changes: the Unpromoted monitor would report a promoted instance as failed)."""
+
+    rsc_id: str
+    action: str
+    interval_ms: int
+
+
+@dataclass(frozen=True)
 class Fence:
     target: str
     action: str = "reboot"

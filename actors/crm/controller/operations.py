@@ -70,10 +70,20 @@ def spec_of(prim: Primitive) -> AgentSpec:
     return AgentSpec(standard, provider, prim.type)
 
 
-def expected_rc(action: Action) -> int:
-    """A probe expects "not running"; anything else success."""
+PROMOTED_ROLES = ("Promoted", "Master")
+
+
+def expected_rc(action: Action, prim: Primitive | None = None) -> int:
+    """A probe expects "not running"; a recurring monitor defined for the Promoted role
+    "running promoted" (OCF_RUNNING_PROMOTED); anything else success."""
     if action.task == "monitor" and action.interval_ms == 0:
         return int(OcfResult.OCF_NOT_RUNNING)
+    if action.task == "monitor" and prim is not None:
+        for op in prim.ops:
+            if op.name == "monitor" and op.interval_ms == action.interval_ms:
+                if op.role in PROMOTED_ROLES:
+                    return int(OcfResult.OCF_RUNNING_PROMOTED)
+                break
     return int(OcfResult.OCF_SUCCESS)
 
 
@@ -156,6 +166,8 @@ def command_for(
         spec = spec_of(prim)
         params = params_for(prim, cib, action.node, action.task, action.interval_ms)
         meta = plain_values(prim.meta)
+        if action.node:
+            meta["on_node"] = action.node  # OCF_RESKEY_CRM_meta_on_node, as Pacemaker sets it
     else:
         spec = next((h.spec for h in histories if h.rsc_id == rsc), None)
         if spec is None:
@@ -171,6 +183,6 @@ def command_for(
         meta=meta,
         interval_ms=action.interval_ms,
         timeout_ms=_timeout_ms(prim, cib, action.task, action.interval_ms),
-        expected_rc=expected_rc(action),
+        expected_rc=expected_rc(action, prim),
         tag=tag,
     )

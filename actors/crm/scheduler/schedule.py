@@ -885,7 +885,7 @@ def schedule(cib: Cib, now: dt.datetime | None = None) -> Transition:
 
 
 def _view(r: Rsc, state: ClusterState) -> ResourceView:
-    roles = [st.role for n, st in r.states.items() if n in r.current]
+    roles = [_role_on(r, n) for n in r.states if n in r.current]
     return ResourceView(
         r.id,
         r.prim.agent,
@@ -974,16 +974,38 @@ def _promote(
             r.next_role = "Promoted"
 
 
+def _next_role(r: Rsc) -> str:
+    """A promotable instance's role after the transition."""
+    return "Stopped" if r.target is None or not r.start_runnable and not r.current else r.next_role
+
+
+def _role_changes(r: Rsc, stops: set[str], start: bool, src: str | None) -> tuple[bool, bool]:
+    """(promote, demote): whether a promotable instance is promoted on its target, and whether
+    it is demoted where it is Promoted now (before it stops, moves or just loses the role)."""
+    role, nxt = _role_on(r, src), _next_role(r)
+    return nxt == "Promoted" and (role != "Promoted" or start), role == "Promoted" and (
+        nxt != "Promoted" or bool(stops)
+    )
+
+
+def _monitor_roles(r: Rsc, promoted: bool) -> tuple[str | None, ...]:
+    """The `role` values of the recurring monitors an instance runs: a promotable one its
+    Promoted monitors while promoted, else its Unpromoted (or role-less) ones."""
+    if not r.promotable:
+        return (None, "Started")
+    if promoted:
+        return ("Promoted", "Master")
+    return (None, "Started", "Unpromoted", "Slave")
+
+
 def _promotable_lines(r: Rsc, stops: set[str], start: bool, src: str | None) -> list[SummaryLine]:
     """crm_simulate's summary of a promotable clone instance, roles included."""
-    role = _role_on(r, src)
-    nxt = "Stopped" if r.target is None or not r.start_runnable and not r.current else r.next_role
+    role, nxt = _role_on(r, src), _next_role(r)
     dest = r.target if nxt != "Stopped" else None
     if not r.managed or (src is None and dest is None):
         return []
     moving = src is not None and dest is not None and src != dest
-    promote = nxt == "Promoted" and (role != "Promoted" or start)
-    demote = role == "Promoted" and (nxt != "Promoted" or bool(stops))
+    promote, demote = _role_changes(r, stops, start, src)
 
     def item(kind: str, origin: str | None, to: str | None, reason: str = "") -> SummaryLine:
         return SummaryLine(kind, r.id, source=details(role, nxt, origin, to), reason=reason)
@@ -1252,10 +1274,16 @@ def _actions(
     ]
     fence_lines += [SummaryLine("Fence", n.name, reason=n.fence_reason) for n in fence]
     summary.extend(reversed(fence_lines))  # crm_simulate lists the newest fencing first
+    promotions: dict[str, tuple[list[int], list[int]]] = {}  # clone -> (demotes, promotes)
     for r in sorted(rscs.values(), key=lambda r: r.rank):
         stops, start = stop_on[r.id], start_on[r.id]
         # Where crm_simulate says it runs: the first clean node in status order.
         src = next((n for n in r.states if n in r.clean), None) or (r.current or [None])[0]
+        promote, demote = _role_changes(r, stops, start, src) if r.promotable else (False, False)
+        promote = promote and r.target is not None and r.start_runnable
+        demote = demote and src is not None and r.managed
+        roles = _monitor_roles(r, promote or (_role_on(r, src) == "Promoted" and not demote))
+        monitors: list[int] = []  # recurring monitors started by this transition
         r.failed = any(
             st.failed
             for n, st in r.states.items()
@@ -1295,10 +1323,11 @@ def _actions(
                 edges.append((ids[("stop", r.id, n)], st_id))
             edges.extend((probe, st_id) for probe in probes.get(r.id, ()))
             for op in r.prim.ops:  # recurring monitors follow the start
-                if op.name == "monitor" and op.interval_ms > 0 and op.role in (None, "Started"):
+                if op.name == "monitor" and op.interval_ms > 0 and op.role in roles:
                     mon = Action(len(actions), "monitor", r.id, r.target, op.interval_ms)
                     actions.append(mon)
                     edges.append((st_id, mon.id))
+                    monitors.append(mon.id)
         elif r.managed and r.target is not None and r.target in r.current and not stops:
             st = r.states.get(r.target)
             known = {(o.operation, o.interval_ms) for o in st.ops} if st is not None else set()
@@ -1308,10 +1337,11 @@ def _actions(
                 if (
                     op.name == "monitor"
                     and op.interval_ms > 0
-                    and op.role in (None, "Started")
+                    and op.role in roles
                     and ("monitor", op.interval_ms) not in known
                 ):
                     actions.append(Action(len(actions), "monitor", r.id, r.target, op.interval_ms))
+                    monitors.append(actions[-1].id)
         if any(n in nodes and nodes[n].unclean and not state.fence_possible for n in r.current):
             # Only the quorum policy's reason is known this early in Pacemaker (rec-node-8/10).
             quorum = r.stop_reason == "no quorum"
@@ -1342,15 +1372,26 @@ def _actions(
             continue
         if r.promotable:
             summary.extend(_promotable_lines(r, stops, start, src))
-            if r.target is not None and r.start_runnable:
-                if r.next_role == "Promoted" and (_role_on(r, src) != "Promoted" or start):
-                    act("promote", r.id, r.target)
-                if _role_on(r, src) == "Promoted" and (r.next_role != "Promoted" or stops):
-                    act("demote", r.id, src)
+            demotes, promotes = promotions.setdefault(r.clone or r.id, ([], []))
+            if demote:  # before it stops there; the role's monitors go with the role
+                demote_id = act("demote", r.id, src)
+                demotes.append(demote_id)
+                if ("stop", r.id, src) in ids:
+                    edges.append((demote_id, ids[("stop", r.id, src)]))
+                if not promote:
+                    edges.extend((demote_id, mon) for mon in monitors)
+            if promote:  # after it starts there; its Promoted monitors after it
+                promote_id = act("promote", r.id, r.target)
+                promotes.append(promote_id)
+                if ("start", r.id, r.target) in ids:
+                    edges.append((ids[("start", r.id, r.target)], promote_id))
+                edges.extend((promote_id, mon) for mon in monitors)
             continue
         line = _summary_line(r, stops, start, src)
         if line is not None:
             summary.append(line)
+    for demotes, promotes in promotions.values():  # a clone demotes before it promotes
+        edges.extend((d, p) for d in demotes for p in promotes)
     for (group, task), members in group_members.items():
         done = act(task, group, None, pseudo=True)
         edges.extend((m, done) for m in members)

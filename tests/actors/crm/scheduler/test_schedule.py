@@ -199,3 +199,81 @@ def test_promotable_cloned_groups_are_reported_unsupported_not_mis_scheduled() -
     group = f'<group id="g">{prim("a")}</group>'
     with pytest.raises(Unsupported, match="clone c"):
         schedule(parse_cib(cib(f'<clone id="c">{group}{PROMOTABLE}</clone>')))
+
+
+def _promotable(monitors: bool = True) -> str:
+    ops = (
+        '<operations><op id="s-mp" name="monitor" interval="10s" role="Promoted"/>'
+        '<op id="s-mu" name="monitor" interval="11s" role="Unpromoted"/></operations>'
+        if monitors
+        else ""
+    )
+    return (
+        '<clone id="sc"><meta_attributes id="sc-m"><nvpair id="sc-p" name="promotable" '
+        'value="true"/><nvpair id="sc-cm" name="clone-max" value="2"/></meta_attributes>'
+        f'<primitive id="s" class="ocf" provider="pacemaker" type="Stateful">{ops}</primitive>'
+        "</clone>"
+    )
+
+
+def _stateful(node: str, *ops: tuple[str, int, int], attrs: str = "") -> str:
+    """`node` with Stateful's history: (operation, interval_ms, rc) in call order."""
+    records = "".join(
+        f'<lrm_rsc_op id="s_{op}_{interval}_{i}" operation="{op}" call-id="{i + 1}" '
+        f'rc-code="{rc}" op-status="0" interval="{interval}" '
+        f'transition-key="{i}:1:{rc if op == "monitor" and interval else 0}:x"/>'
+        for i, (op, interval, rc) in enumerate(ops)
+    )
+    extra = f'<lrm_resource id="s" class="ocf" provider="pacemaker" type="Stateful">{records}'
+    return running(node, extra=extra + "</lrm_resource>", attrs=attrs)
+
+
+def _graph(text: str):
+    t = schedule(parse_cib(text))
+    found = {(a.task, a.node, a.interval_ms): a.id for a in t.actions if a.rsc}
+    return t, found
+
+
+def test_a_new_promotable_instance_is_started_then_promoted_then_monitored_in_its_role() -> None:
+    score = '<nvpair id="{n}-ms" name="master-s" value="{v}"/>'
+    status = running("n1", attrs=score.format(n="n1", v=10)) + running(
+        "n2", attrs=score.format(n="n2", v=5)
+    )  # n3 is offline
+    t, found = _graph(cib(_promotable(), "", status))
+    promoted = next(a for a in t.actions if a.task == "promote")
+    start = found[("start", promoted.node, 0)]
+    assert (start, promoted.id) in t.edges
+    monitor = found[("monitor", promoted.node, 10000)]  # its Promoted monitor, after promote
+    assert (promoted.id, monitor) in t.edges
+    assert ("monitor", promoted.node, 11000) not in found
+    other = "n2" if promoted.node == "n1" else "n1"
+    assert ("monitor", other, 11000) in found and ("monitor", other, 10000) not in found
+
+
+def test_a_promoted_instance_is_demoted_before_it_stops_and_the_other_promoted_after() -> None:
+    standby = (
+        '<nvpair id="sb" name="standby" value="on"/><nvpair id="m1" name="master-s" value="10"/>'
+    )
+    status = _stateful(
+        "n1", ("start", 0, 0), ("promote", 0, 0), ("monitor", 10000, 8), attrs=standby
+    ) + _stateful(
+        "n2", ("start", 0, 0), ("monitor", 11000, 0),
+        attrs='<nvpair id="m2" name="master-s" value="5"/>',
+    )  # fmt: skip
+    t, found = _graph(cib(_promotable(), "", status))
+    demote, stop = found[("demote", "n1", 0)], found[("stop", "n1", 0)]
+    promote = found[("promote", "n2", 0)]
+    assert (demote, stop) in t.edges and (demote, promote) in t.edges
+    assert (promote, found[("monitor", "n2", 10000)]) in t.edges
+    assert ("start", "n2", 0) not in found  # promoted in place
+
+
+def test_a_promotable_monitors_expected_result_follows_its_role() -> None:
+    from actors.crm.cib import parse_cib as parse
+    from actors.crm.controller.operations import expected_rc, primitives
+    from actors.crm.scheduler.model import Action
+
+    prim_s = primitives(parse(cib(_promotable())))["s"]
+    assert expected_rc(Action(0, "monitor", "s:0", "n1", 10000), prim_s) == 8
+    assert expected_rc(Action(0, "monitor", "s:0", "n1", 11000), prim_s) == 0
+    assert expected_rc(Action(0, "monitor", "s:0", "n1", 0), prim_s) == 7
