@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from dataclasses import replace
 
 from actors.crm.cib.client import change_command, cluster_node
 from actors.crm.cib.edit import (
@@ -28,7 +29,7 @@ from actors.errors import UserError
 
 CREATE_USAGE = (
     "resource create NAME CLASS:PROVIDER:TYPE [key=value ...] [--op ACTION key=value ...] "
-    "[--meta key=value ...] [--group G | --clone] --config NODE.toml"
+    "[--meta key=value ...] [--group G | --clone | --promotable] --config NODE.toml"
 )
 
 
@@ -75,7 +76,7 @@ def parse_create(name: str, agent: str, tokens: list[str]) -> tuple[CreatePrimit
     params: list[tuple[str, str]] = []
     meta: list[tuple[str, str]] = []
     ops: list[OpSpec] = []
-    group, clone, config = None, False, None
+    group, clone, promotable, config = None, False, False, None
     mode = "params"
     i = 0
     while i < len(tokens):
@@ -95,6 +96,8 @@ def parse_create(name: str, agent: str, tokens: list[str]) -> tuple[CreatePrimit
             continue
         if token == "--clone":
             clone = True
+        elif token == "--promotable":
+            promotable = True
         elif token == "--meta":
             mode = "meta"
         elif token.startswith("--"):
@@ -111,7 +114,9 @@ def parse_create(name: str, agent: str, tokens: list[str]) -> tuple[CreatePrimit
     if config is None:
         raise UserError(f"resource create {name}: --config NODE.toml is required")
     return (
-        CreatePrimitive(name, agent, tuple(params), tuple(ops), tuple(meta), group, clone),
+        CreatePrimitive(
+            name, agent, tuple(params), tuple(ops), tuple(meta), group, clone, promotable=promotable
+        ),
         config,
     )
 
@@ -138,21 +143,35 @@ def _ms_text(ms: int) -> str:
     return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
+def role_monitors(agent: str, config_path: str) -> tuple[OpSpec, ...]:
+    """The monitors per role the agent's meta-data recommends (Stateful: Promoted every 10s,
+    Unpromoted every 11s), as pcs creates them for a promotable resource; () when it has none."""
+    from actors.agents.execute import show
+    from actors.agents.spec import AgentSpec
+    from actors.config import load_config
+
+    try:
+        config = load_config(config_path)
+        actions = show(AgentSpec.parse(agent), config.agent_dirs()).actions
+    except Exception:  # noqa: BLE001 - no meta-data here: the plain default monitor
+        return ()
+    ops = []
+    for action in actions:
+        if action.name == "monitor" and action.role and action.interval_ms:
+            attrs = [("interval", _ms_text(action.interval_ms)), ("role", action.role)]
+            if action.timeout_ms:
+                attrs.append(("timeout", _ms_text(action.timeout_ms)))
+            ops.append(OpSpec("monitor", tuple(attrs)))
+    return tuple(ops)
+
+
 def _create(args: argparse.Namespace) -> int:
     change, config = parse_create(args.name, args.agent, args.rest)
+    if not change.ops and change.promotable:
+        change = replace(change, ops=role_monitors(args.agent, config))
     if not change.ops:
         interval, timeout = default_monitor(args.agent, config)
-        change = CreatePrimitive(
-            change.id,
-            change.agent,
-            change.params,
-            change.ops,
-            change.meta,
-            change.group,
-            change.clone,
-            interval,
-            timeout,
-        )
+        change = replace(change, monitor_interval=interval, monitor_timeout=timeout)
     return change_command(config, change)
 
 

@@ -102,8 +102,9 @@ class OpSpec:
 
 @dataclass(frozen=True)
 class CreatePrimitive:
-    """`resource create NAME CLASS:PROVIDER:TYPE params [--op] [--meta] [--group G] [--clone]`.
-    No ops: a monitor op at `monitor_interval` (what the agent recommends, else 60s)."""
+    """`resource create NAME CLASS:PROVIDER:TYPE params [--op] [--meta] [--group G] [--clone |
+    --promotable]`. No ops: a monitor op at `monitor_interval` (what the agent recommends, else
+    60s). `promotable`: the clone is promotable (implies `clone`)."""
 
     id: str
     agent: str
@@ -114,6 +115,7 @@ class CreatePrimitive:
     clone: bool = False
     monitor_interval: str = DEFAULT_MONITOR_INTERVAL
     monitor_timeout: str | None = None
+    promotable: bool = False
 
 
 @dataclass(frozen=True)
@@ -426,7 +428,7 @@ def _create(root: ET.Element, c: CreatePrimitive) -> list[str]:
         raise CibError(f"resource '{c.id}': agent '{c.agent}' is not CLASS:PROVIDER:TYPE")
     if klass == "ocf" and not provider:
         raise CibError(f"resource '{c.id}': an ocf agent needs a provider (ocf:PROVIDER:TYPE)")
-    if c.group and c.clone:
+    if c.group and (c.clone or c.promotable):
         raise CibError(f"resource '{c.id}': --group and --clone do not go together")
     _check_new_id(root, c.id, "resource")
     _pairs(c.params, f"resource '{c.id}' parameters")
@@ -472,12 +474,15 @@ def _create(root: ET.Element, c: CreatePrimitive) -> list[str]:
             report.append(f"created group {c.group}")
         group.append(prim)
         report[0] += f" in group {c.group}"
-    elif c.clone:
+    elif c.clone or c.promotable:
         clone_id = f"{c.id}-clone"
         _check_new_id(root, clone_id, "clone")
         clone = ET.SubElement(resources, "clone", id=clone_id)
+        if c.promotable:
+            flag = (("promotable", "true"),)
+            _nvpairs(clone, "meta_attributes", f"{clone_id}-meta_attributes", flag, clone_id)
         clone.append(prim)
-        report[0] += f" as clone {clone_id}"
+        report[0] += f" as {'promotable ' if c.promotable else ''}clone {clone_id}"
     else:
         resources.append(prim)
     return report

@@ -12,7 +12,12 @@ from actors.commands.cluster import write_cluster
 from actors.commands.config_cmd import summary_lines
 from actors.commands.constraint import constraint_lines
 from actors.commands.property import property_lines
-from actors.commands.resource_config import default_monitor, lifetime_end, parse_create
+from actors.commands.resource_config import (
+    default_monitor,
+    lifetime_end,
+    parse_create,
+    role_monitors,
+)
 from actors.crm.cib.edit import (
     EMPTY_CIB,
     AddLocation,
@@ -46,6 +51,18 @@ def test_create_arguments_as_pcs_takes_them():
         "g",
         False,
     )
+
+
+def test_promotable_takes_the_agents_monitors_per_role(tmp_path):
+    change, _ = parse_create("s", "ocf:pacemaker:Stateful", "--promotable --config x".split())
+    assert change.promotable and not change.clone and change.ops == ()
+    (config,) = write_cluster(tmp_path, 1)
+    assert role_monitors("ocf:nobody:Nothing", str(config)) == ()
+    if not Path("/usr/lib/ocf/resource.d/pacemaker/Stateful").exists():
+        pytest.skip("pacemaker-resource-agents not installed")
+    ops = role_monitors("ocf:pacemaker:Stateful", str(config))
+    assert [dict(op.attrs)["role"] for op in ops] == ["Promoted", "Unpromoted"]
+    assert [dict(op.attrs)["interval"] for op in ops] == ["10s", "11s"]
 
 
 @pytest.mark.parametrize(

@@ -85,6 +85,22 @@ def test_create_with_ops_meta_group_and_clone():
     assert plain_values(a.meta) == {"resource-stickiness": "100"}
 
 
+def test_create_promotable():
+    roles = (
+        OpSpec("monitor", (("interval", "10s"), ("role", "Promoted"))),
+        OpSpec("monitor", (("interval", "11s"), ("role", "Unpromoted"))),
+    )
+    xml = edit(
+        EMPTY_CIB, CreatePrimitive("s", "ocf:pacemaker:Stateful", ops=roles, promotable=True)
+    )
+    (clone,) = parse_cib(xml).resources
+    assert clone.id == "s-clone" and clone.promotable and clone.child.id == "s"
+    assert [(op.interval_ms, op.role) for op in clone.child.ops] == [
+        (10000, "Promoted"),
+        (11000, "Unpromoted"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
