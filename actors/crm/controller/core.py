@@ -589,7 +589,8 @@ class ControllerCore:
                     dc.engine.completed(action.id, True)
                 continue
             histories = [h for node in self.histories.values() for h in node.values()]
-            command = command_for(action, cib, histories, (self.node, tid, action.id))
+            tag = (self.node, tid, action.id)
+            command = command_for(action, cib, histories, tag, dc.engine.actions.values())
             if command is None or action.node is None:
                 self._completed(action.id, False, f"cannot run {action.key}", now, fx)
                 continue

@@ -154,11 +154,31 @@ def scheduler_digest(prim: Primitive, cib: Cib, node: str, record: OpRecord, now
     return op_digest({**plain, **own})
 
 
+def migration_meta(action: Action, graph: Iterable[Action]) -> dict[str, str]:
+    """`migrate_source` and `migrate_target` for a live migration's two halves, found from its
+    partner action in the same graph (Pacemaker gives them to both; agents such as
+    VirtualDomain cannot migrate without them)."""
+    partner_task = {"migrate_to": "migrate_from", "migrate_from": "migrate_to"}.get(action.task)
+    if partner_task is None:
+        return {}
+    partner = next((a for a in graph if a.rsc == action.rsc and a.task == partner_task), None)
+    if partner is None or partner.node is None or action.node is None:
+        return {}
+    if action.task == "migrate_to":
+        return {"migrate_source": action.node, "migrate_target": partner.node}
+    return {"migrate_source": partner.node, "migrate_target": action.node}
+
+
 def command_for(
-    action: Action, cib: Cib, histories: Iterable[ResourceHistory], tag: tuple | None = None
+    action: Action,
+    cib: Cib,
+    histories: Iterable[ResourceHistory],
+    tag: tuple | None = None,
+    graph: Iterable[Action] = (),
 ) -> OpCommand | None:
     """The LRM operation for a resource action; None when the resource's agent is unknown (an
-    orphan with no history anywhere)."""
+    orphan with no history anywhere). `graph`: the transition's actions (for a migration's
+    other half)."""
     rsc = action.rsc or ""
     base = rsc.split(":")[0]  # clone instances run their child's definition
     prim = primitives(cib).get(rsc) or primitives(cib).get(base)
@@ -168,6 +188,7 @@ def command_for(
         meta = plain_values(prim.meta)
         if action.node:
             meta["on_node"] = action.node  # OCF_RESKEY_CRM_meta_on_node, as Pacemaker sets it
+        meta.update(migration_meta(action, graph))
     else:
         spec = next((h.spec for h in histories if h.rsc_id == rsc), None)
         if spec is None:

@@ -89,6 +89,14 @@ def start_client(directory: Path, config: Path, name: str, clients: list) -> Pat
     return out
 
 
+def group_pids(config: Path, group: str) -> set[int]:
+    """The members of `group` as `config`'s node has delivered them."""
+    from actors.ais.client import CpgClient
+
+    with CpgClient(config=str(config), timeout=10.0) as client:
+        return {m.pid for m in client.membership_get(group)}
+
+
 def quorum_status(config: Path):
     from actors.ais.client import QuorumClient
 
@@ -182,6 +190,9 @@ def test_kill_restart_partition_heal_with_cpg_traffic(cluster):
     doomed = start_client(directory, configs[2], "c3-doomed", clients)
     doomed_proc = clients.pop()
     doomed_pid = doomed_proc.pid
+    # Its join is agreed at node3 when it says "joined"; node1 may not have delivered it yet,
+    # and a join node3 alone delivered dies with node3 (allowed by EVS): wait for node1's view.
+    wait_for(lambda: doomed_pid in group_pids(configs[0], "g"), what="node1 sees c3-doomed")
     # SIGKILL node3's supervisor: its executive dies with it; the survivors form a new ring,
     # and node1's client sees node3's member leave with NODEDOWN.
     node3 = load_config(configs[2])

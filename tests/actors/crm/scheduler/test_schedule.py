@@ -277,3 +277,21 @@ def test_a_promotable_monitors_expected_result_follows_its_role() -> None:
     assert expected_rc(Action(0, "monitor", "s:0", "n1", 10000), prim_s) == 8
     assert expected_rc(Action(0, "monitor", "s:0", "n1", 11000), prim_s) == 0
     assert expected_rc(Action(0, "monitor", "s:0", "n1", 0), prim_s) == 7
+
+
+def test_a_live_migration_tells_both_halves_where_from_and_where_to() -> None:
+    from actors.crm.cib import parse_cib as parse
+    from actors.crm.controller.operations import command_for
+
+    res = prim("a", '<nvpair id="am" name="allow-migrate" value="true"/>')
+    status = running("n1", "a", attrs='<nvpair id="sb" name="standby" value="on"/>') + online(
+        "n2", "n3"
+    )
+    text = cib(res, "", status)
+    t = schedule(parse_cib(text))
+    graph = [a for a in t.actions if a.task.startswith("migrate")]
+    assert sorted((a.task, a.node) for a in graph) == [("migrate_from", "n2"), ("migrate_to", "n1")]
+    for action in graph:
+        meta = command_for(action, parse(text), (), graph=t.actions).meta
+        assert (meta["migrate_source"], meta["migrate_target"]) == ("n1", "n2")
+        assert meta["on_node"] == action.node
