@@ -80,7 +80,7 @@ from actors.crm.controller.messages import (
     TimerFired,
     ViewChanged,
 )
-from actors.crm.controller.operations import command_for, primitives, scheduler_digest
+from actors.crm.controller.operations import STARTS, command_for, primitives, scheduler_digest
 from actors.crm.lrm.history import OpRecord, ResourceHistory
 from actors.crm.scheduler import Transition, Unsupported, schedule
 from actors.crm.scheduler.options import ClusterOptions
@@ -200,9 +200,10 @@ class ControllerCore:
         return out
 
     def _for_scheduler(self, node: str, hist: ResourceHistory) -> ResourceHistory:
-        """A start's digest as the scheduler computes it (`operations.scheduler_digest`)."""
+        """A start's digest as the scheduler computes it (`operations.scheduler_digest`); a
+        migrate_from is the start of a migrated resource."""
         last, model = hist.last, self._config_model()
-        if last is None or last.action != "start" or model is None:
+        if last is None or last.action not in STARTS or model is None:
             return hist
         prim = primitives(model).get(hist.rsc_id)
         if prim is None:

@@ -143,9 +143,13 @@ def params_for(
     return {**base, **_own_params(prim, task, interval_ms)}
 
 
+STARTS = ("start", "migrate_from")  # what the scheduler reads a resource's definition from
+
+
 def scheduler_digest(prim: Primitive, cib: Cib, node: str, record: OpRecord, now=None) -> str:
-    """The op-digest to show the scheduler for `record` (a start on `node`)."""
-    if record.action != "start" or record.interval_ms:
+    """The op-digest to show the scheduler for `record` (a start, or the migrate_from that
+    started it by migration, on `node`)."""
+    if record.action not in STARTS or record.interval_ms:
         return record.op_digest
     params = params_for(prim, cib, node, "start", 0, now)
     if record.op_digest != op_digest(params):

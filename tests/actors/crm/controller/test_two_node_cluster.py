@@ -1,9 +1,11 @@
-"""A promotable clone on a real 2-node cluster, driven as Pacemaker drives it: the real
-ocf:pacemaker:Stateful agent sets its promotion score with `crm_attribute --promotion` (our
-`HA_SBIN_DIR` tools, to the node's attribute manager), the highest score is promoted, each role
-has its own recurring monitor (the Promoted one expects OCF_RUNNING_PROMOTED), and a promoted
-instance is demoted before it stops. Judged from the agent's own state files: never two
-promoted instances, whatever the cluster believes."""
+"""Promotable clones and live migration on a real 2-node cluster, driven as Pacemaker drives
+them, judged from the agents' own state files (one per node, by rule), not the cluster's belief.
+
+Promotable: the real ocf:pacemaker:Stateful agent sets its promotion score with
+`crm_attribute --promotion` (our `HA_SBIN_DIR` tools, to the node's attribute manager), the
+highest score is promoted, each role has its own recurring monitor (the Promoted one expects
+OCF_RUNNING_PROMOTED), a promoted instance is demoted before it stops; never two promoted.
+Migration: an `allow-migrate` Dummy moves by migrate_to + migrate_from, and stays put after."""
 
 from __future__ import annotations
 
@@ -23,11 +25,14 @@ from actors.crm.attrd.actor import GetAttributes
 from actors.node_client import node_actor
 
 STATEFUL = Path("/usr/lib/ocf/resource.d/pacemaker/Stateful")
+DUMMY = Path("/usr/lib/ocf/resource.d/heartbeat/Dummy")
 NODES = ("node1", "node2")
 
 pytestmark = [
     pytest.mark.cluster,
-    pytest.mark.skipif(not STATEFUL.exists(), reason="pacemaker-resource-agents not installed"),
+    pytest.mark.skipif(
+        not (STATEFUL.exists() and DUMMY.exists()), reason="resource agents not installed"
+    ),
 ]
 
 
@@ -48,40 +53,64 @@ def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
-def configuration(states: Path) -> str:
-    per_node = "".join(
-        f'<instance_attributes id="st-{n}" score="{len(NODES) - i}">'
-        f'<rule id="st-{n}-rule" score="0"><expression id="st-{n}-is" attribute="#uname"'
+def per_node_state(rsc: str, states: Path) -> str:
+    """The agent's `state` file by node (all nodes share this machine's /run)."""
+    return "".join(
+        f'<instance_attributes id="{rsc}-{n}" score="{len(NODES) - i}">'
+        f'<rule id="{rsc}-{n}-rule" score="0"><expression id="{rsc}-{n}-is" attribute="#uname"'
         f' operation="eq" value="{n}"/></rule>'
-        f'<nvpair id="st-{n}-state" name="state" value="{states}/{n}.state"/>'
+        f'<nvpair id="{rsc}-{n}-state" name="state" value="{states}/{n}.state"/>'
         "</instance_attributes>"
         for i, n in enumerate(NODES)
     )
+
+
+def cib(resources: str) -> str:
     return (
         '<cib><configuration><crm_config><cluster_property_set id="opts">'
         '<nvpair id="opts-stonith" name="stonith-enabled" value="false"/>'
-        "</cluster_property_set></crm_config><nodes/><resources>"
+        f"</cluster_property_set></crm_config><nodes/><resources>{resources}</resources>"
+        "<constraints/></configuration><status/></cib>"
+    )
+
+
+def promotable(states: Path) -> str:
+    return cib(
         '<clone id="st-clone"><meta_attributes id="st-clone-meta">'
         '<nvpair id="st-clone-promotable" name="promotable" value="true"/></meta_attributes>'
-        f'<primitive id="st" class="ocf" provider="pacemaker" type="Stateful">{per_node}'
+        '<primitive id="st" class="ocf" provider="pacemaker" type="Stateful">'
+        f"{per_node_state('st', states)}"
         '<operations><op id="st-mon-p" name="monitor" interval="3s" role="Promoted"/>'
         '<op id="st-mon-u" name="monitor" interval="4s" role="Unpromoted"/></operations>'
-        "</primitive></clone></resources><constraints/></configuration><status/></cib>"
+        "</primitive></clone>"
+    )
+
+
+def migratable(states: Path) -> str:
+    return cib(
+        '<primitive id="d" class="ocf" provider="heartbeat" type="Dummy">'
+        '<meta_attributes id="d-meta"><nvpair id="d-am" name="allow-migrate" value="true"/>'
+        f"</meta_attributes>{per_node_state('d', states)}"
+        '<operations><op id="d-mon" name="monitor" interval="2s"/></operations></primitive>'
     )
 
 
 @pytest.fixture
 def cluster():
-    root = Path(tempfile.mkdtemp(prefix="rl-promotable-"))
+    """Start a 2-node cluster; `load(make_cib)` gives it a configuration (of its state dir)."""
+    root = Path(tempfile.mkdtemp(prefix="rl-two-nodes-"))
     states = root / "states"
     states.mkdir()
     states.chmod(0o777)  # the agents write here as root, the test reads as anyone
     try:
         configs = cluster_up(root, len(NODES), "ipc")
-        xml = root / "cib.xml"
-        xml.write_text(configuration(states))
-        assert cli(["config", "load", str(xml), "--config", str(configs[0])]) == 0
-        yield root, configs, states
+
+        def load(make_cib) -> None:
+            xml = root / "cib.xml"
+            xml.write_text(make_cib(states))
+            assert cli(["config", "load", str(xml), "--config", str(configs[0])]) == 0
+
+        yield configs, states, load
     finally:
         cluster_down(root)
         shutil.rmtree(root, ignore_errors=True)
@@ -110,7 +139,8 @@ def settled(config: Path, states: Path, want: dict[str, str]):
 
 
 def test_one_instance_is_promoted_and_the_role_moves_with_standby(cluster):
-    root, configs, states = cluster
+    configs, states, load = cluster
+    load(promotable)
     config = configs[0]
 
     # Stateful gives the node it was started on first... any node may win; exactly one does.
@@ -139,3 +169,38 @@ def test_one_instance_is_promoted_and_the_role_moves_with_standby(cluster):
         lambda: settled(config, states, {other: "Promoted", promoted: "Unpromoted"}),
         what=f"{promoted} back as Unpromoted",
     )
+
+
+def last_ops(config: Path) -> dict[str, str]:
+    """Each node's last non-recurring operation on `d`, from the DC's status section."""
+    import re
+
+    text = fetch(str(config))["cib"]
+    found = {}
+    for node_state in re.findall(r"<node_state .*?</node_state>", text, re.S):
+        node = re.search(r'uname="([^"]+)"', node_state).group(1)
+        last = re.search(r'<lrm_rsc_op id="d_last_0"[^>]*operation="([^"]+)"', node_state)
+        if last:
+            found[node] = last.group(1)
+    return found
+
+
+def test_an_allow_migrate_resource_moves_by_live_migration_and_stays(cluster):
+    configs, states, load = cluster
+    load(migratable)
+    config = configs[0]
+
+    def on(node: str):
+        where = [n for n in NODES if (states / f"{n}.state").exists()]
+        assert len(where) <= 1, f"d active on {where}"
+        view = summary(fetch(str(config)))
+        placed = {r["id"]: r["nodes"] for r in view["resources"]}
+        return where == [node] and placed.get("d") == [node] and not view["failed_actions"]
+
+    wait_for(lambda: on("node1"), what="d started on node1")
+    assert cli(["resource", "move", "d", "node2", "--config", str(config)]) == 0
+    wait_for(lambda: on("node2") and last_ops(config).get("node2") == "migrate_from",
+             what="d migrated to node2")  # fmt: skip
+    assert last_ops(config)["node1"] in ("migrate_to", "stop")
+    time.sleep(3)  # not synchronisation: a restart after the migration would show by now
+    assert on("node2") and last_ops(config)["node2"] == "migrate_from"
