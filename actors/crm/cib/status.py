@@ -55,7 +55,10 @@ class NodeStatus:
 
 def apply_record(histories: MutableMapping[str, ResourceHistory], record: OpRecord) -> None:
     """Fold one reported result into a node's histories as its LRM did: recurring ops by key
-    (dropped when cancelled), the rest as the last op, failures also as the last failure."""
+    (dropped when cancelled), the rest as the last op, failures also as the last failure.
+    Notifications are not recorded (as with Pacemaker: they say nothing of the resource)."""
+    if record.action == "notify":
+        return
     old = histories.get(record.rsc_id)
     if old is None:
         hist = ResourceHistory(record.rsc_id, record.spec)
@@ -80,7 +83,7 @@ def is_failure(record: OpRecord) -> bool:
     """Counts toward fail-count: not a cancellation, not a monitor whose executor went away
     before it answered (it says nothing of the resource, which is monitored again), and not a
     probe that merely found the resource stopped or running (that is news, not a failure)."""
-    if record.status is ExecStatus.CANCELLED or not record.failed:
+    if record.status is ExecStatus.CANCELLED or not record.failed or record.action == "notify":
         return False
     if record.status is ExecStatus.NOT_CONNECTED and record.action == "monitor":
         return False

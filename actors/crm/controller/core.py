@@ -649,6 +649,9 @@ class ControllerCore:
         engine = dc.engine
         if tag is not None and engine is not None and tag[:2] == (self.node, engine.id):
             ok = record.status is ExecStatus.DONE and int(record.rc) == int(record.expected_rc)
+            if record.action == "notify" and not ok:  # as Pacemaker: logged, never recovered
+                fx.append(Note(f"{record.op_key} on {node}: notification failed, ignored"))
+                ok = True
             reason = f"{record.op_key} on {node}: {record.rc.name} ({record.status.name})"
             self._completed(tag[2], ok, reason, now, fx)
         elif tag is None and is_failure(record):

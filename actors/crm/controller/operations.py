@@ -22,6 +22,7 @@ from actors.crm.controller.messages import OpCommand
 from actors.crm.lrm.history import OpRecord, ResourceHistory
 from actors.crm.scheduler.digests import start_params
 from actors.crm.scheduler.model import Action
+from actors.crm.scheduler.notifications import notified_operation
 from actors.crm.scheduler.options import plain_values
 from actors.crm.scheduler.rules import evaluate
 
@@ -185,14 +186,16 @@ def command_for(
     other half)."""
     rsc = action.rsc or ""
     base = rsc.split(":")[0]  # clone instances run their child's definition
+    task = "notify" if notified_operation(action.task) else action.task
     prim = primitives(cib).get(rsc) or primitives(cib).get(base)
     if prim is not None:
         spec = spec_of(prim)
-        params = params_for(prim, cib, action.node, action.task, action.interval_ms)
+        params = params_for(prim, cib, action.node, task, action.interval_ms)
         meta = plain_values(prim.meta)
         if action.node:
             meta["on_node"] = action.node  # OCF_RESKEY_CRM_meta_on_node, as Pacemaker sets it
         meta.update(migration_meta(action, graph))
+        meta.update(action.meta)  # a notification's lists
     else:
         spec = next((h.spec for h in histories if h.rsc_id == rsc), None)
         if spec is None:
@@ -203,11 +206,11 @@ def command_for(
     return OpCommand(
         rsc_id=rsc,
         spec=spec,
-        action=action.task,
+        action=task,
         params=params,
         meta=meta,
         interval_ms=action.interval_ms,
-        timeout_ms=_timeout_ms(prim, cib, action.task, action.interval_ms),
+        timeout_ms=_timeout_ms(prim, cib, task, action.interval_ms),
         expected_rc=expected_rc(action, prim),
         tag=tag,
     )

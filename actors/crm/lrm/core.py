@@ -213,9 +213,9 @@ class LrmCore:
             effects.append(SetTimer(key, req.interval_ms))
             if not changed:
                 return
-        else:
+        elif req.action != "notify":  # a notification says nothing of the resource: unrecorded
             hist.last = record
-        if record.failed:
+        if record.failed and req.action != "notify":
             hist.last_failure = record
         self._report(req.requester, record, effects)
 

@@ -16,6 +16,7 @@ class Action:
     interval_ms: int = 0
     pseudo: bool = False
     runnable: bool = True
+    meta: tuple[tuple[str, str], ...] = ()  # given to the agent (a notification's lists)
 
     @property
     def key(self) -> str:

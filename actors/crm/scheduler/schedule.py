@@ -26,6 +26,7 @@ from actors.crm.scheduler.model import (
     SummaryLine,
     Transition,
 )
+from actors.crm.scheduler.notifications import PHASES, CloneChange, add_notifications
 from actors.crm.scheduler.options import plain_values, true
 from actors.crm.scheduler.promotion import Candidate, choose, details
 from actors.crm.scheduler.rules import evaluate, set_values
@@ -974,6 +975,40 @@ def _promote(
             r.next_role = "Promoted"
 
 
+def _clone_changes(rscs: dict[str, Rsc], nodes, ids) -> list[CloneChange]:
+    """What each clone with `notify=true` goes through in this transition (see notifications)."""
+    by_clone: dict[str, list[Rsc]] = {}
+    for r in sorted(rscs.values(), key=lambda r: r.index):
+        if r.clone is not None and true(r.meta.get("notify")):
+            by_clone.setdefault(r.clone, []).append(r)
+    live = [n for n, info in nodes.items() if info.online and not info.unclean]
+    out = []
+    for insts in by_clone.values():
+        names = {r.id for r in insts}
+        changes: dict[str, list[tuple[str, str, int]]] = {}
+        for (task, rsc, node), aid in ids.items():
+            if task in PHASES and rsc in names and node is not None:
+                changes.setdefault(task, []).append((rsc, node, aid))
+        if not changes:
+            continue
+        before = [(r.id, n) for r in insts for n in r.current if n in live]
+        out.append(
+            CloneChange(
+                before=tuple(before),
+                after=tuple(
+                    (r.id, r.target)
+                    for r in insts
+                    if r.target is not None and r.start_runnable and r.target in live
+                ),
+                promoted=tuple((i, n) for i, n in before if _role_on(rscs[i], n) == "Promoted"),
+                instances=tuple(r.id for r in insts),
+                nodes=tuple(live),
+                changes={k: sorted(v, key=lambda x: x[2]) for k, v in changes.items()},
+            )
+        )
+    return out
+
+
 def _next_role(r: Rsc) -> str:
     """A promotable instance's role after the transition."""
     return "Stopped" if r.target is None or not r.start_runnable and not r.current else r.next_role
@@ -1237,8 +1272,10 @@ def _actions(
     edges: list[tuple[int, int]] = []
     ids: dict[tuple[str, str | None, str], int] = {}
 
-    def act(task: str, rsc: str | None, node: str | None, pseudo: bool = False) -> int:
-        a = Action(len(actions), task, rsc, node, pseudo=pseudo)
+    def act(
+        task: str, rsc: str | None, node: str | None, pseudo: bool = False, meta: tuple = ()
+    ) -> int:
+        a = Action(len(actions), task, rsc, node, pseudo=pseudo, meta=meta)
         actions.append(a)
         ids[(task, rsc, node)] = a.id
         return a.id
@@ -1392,6 +1429,8 @@ def _actions(
             summary.append(line)
     for demotes, promotes in promotions.values():  # a clone demotes before it promotes
         edges.extend((d, p) for d in demotes for p in promotes)
+    for change in _clone_changes(rscs, nodes, ids):
+        add_notifications(change, act, edges)
     for (group, task), members in group_members.items():
         done = act(task, group, None, pseudo=True)
         edges.extend((m, done) for m in members)

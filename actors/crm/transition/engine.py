@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from actors.crm.scheduler.model import Action, Transition
+from actors.crm.scheduler.notifications import notified_operation
 
 
 class TransitionEngine:
@@ -70,8 +71,15 @@ class TransitionEngine:
     def _may_start(self, action: Action) -> bool:
         """After an abort only recurring monitors still begin (their start is done): they
         change nothing, and a plan cannot tell a monitor never begun from a running one (the
-        history's last failure of the same monitor looks alike)."""
-        return not self.aborted or (action.task == "monitor" and action.interval_ms > 0)
+        history's last failure of the same monitor looks alike). So do the post notifications
+        of a clone's change already made (an agent setting its promotion score in its start
+        aborts the transition right there): no later plan would send them."""
+        if not self.aborted:
+            return True
+        if action.task == "monitor" and action.interval_ms > 0:
+            return True
+        notified = notified_operation(action.task)
+        return notified is not None and notified[0] == "post"
 
     def start(self) -> list[Action]:
         """The actions to execute now (each marked in flight); pseudo actions complete here."""

@@ -53,14 +53,16 @@ def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
-def per_node_state(rsc: str, states: Path) -> str:
-    """The agent's `state` file by node (all nodes share this machine's /run)."""
+def per_node_state(rsc: str, states: Path, envfile: bool = False) -> str:
+    """The agent's `state` file by node (all nodes share this machine's /run); with `envfile`,
+    Stateful's dump of its environment at every action too."""
     return "".join(
         f'<instance_attributes id="{rsc}-{n}" score="{len(NODES) - i}">'
         f'<rule id="{rsc}-{n}-rule" score="0"><expression id="{rsc}-{n}-is" attribute="#uname"'
         f' operation="eq" value="{n}"/></rule>'
         f'<nvpair id="{rsc}-{n}-state" name="state" value="{states}/{n}.state"/>'
-        "</instance_attributes>"
+        + (f'<nvpair id="{rsc}-{n}-env" name="envfile" value="{states}/{n}.env"/>' * envfile)
+        + "</instance_attributes>"
         for i, n in enumerate(NODES)
     )
 
@@ -77,9 +79,10 @@ def cib(resources: str) -> str:
 def promotable(states: Path) -> str:
     return cib(
         '<clone id="st-clone"><meta_attributes id="st-clone-meta">'
-        '<nvpair id="st-clone-promotable" name="promotable" value="true"/></meta_attributes>'
+        '<nvpair id="st-clone-promotable" name="promotable" value="true"/>'
+        '<nvpair id="st-clone-notify" name="notify" value="true"/></meta_attributes>'
         '<primitive id="st" class="ocf" provider="pacemaker" type="Stateful">'
-        f"{per_node_state('st', states)}"
+        f"{per_node_state('st', states, envfile=True)}"
         '<operations><op id="st-mon-p" name="monitor" interval="3s" role="Promoted"/>'
         '<op id="st-mon-u" name="monitor" interval="4s" role="Unpromoted"/></operations>'
         "</primitive></clone>"
@@ -114,6 +117,22 @@ def cluster():
     finally:
         cluster_down(root)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def notifications(envfile: Path) -> list[dict[str, str]]:
+    """The notify actions Stateful dumped its environment for (a "### ACTION @ DATE ###" line,
+    then `env | sort`): the CRM_meta_notify_* of each, in order."""
+    found: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    for line in envfile.read_text().splitlines():
+        if line.startswith("### ") and line.endswith(" ###"):
+            current = {} if line.split()[1] == "notify" else None
+            if current is not None:
+                found.append(current)
+        elif current is not None and line.startswith("OCF_RESKEY_CRM_meta_notify_"):
+            name, _, value = line.partition("=")
+            current[name[len("OCF_RESKEY_CRM_meta_") :]] = value
+    return found
 
 
 def roles_on_disk(states: Path) -> dict[str, str]:
@@ -158,6 +177,18 @@ def test_one_instance_is_promoted_and_the_role_moves_with_standby(cluster):
     # Each instance's own promotion score, set by the agent through crm_attribute --promotion
     # (Stateful: 10 promoted, 5 not).
     assert {n: table[n].get("master-st") for n in NODES} == {promoted: "10", other: "5"}
+
+    # notify=true: both instances were told of the promotion, before and after, with its lists
+    def told_of_promotion(node: str) -> list[dict[str, str]] | None:
+        told = notifications(states / f"{node}.env")
+        promotion = [e for e in told if e.get("notify_operation") == "promote"]
+        return promotion if len(promotion) >= 2 else None
+
+    for n in NODES:
+        promotion = wait_for(lambda n=n: told_of_promotion(n), what=f"{n} told of the promotion")
+        assert [e["notify_type"] for e in promotion] == ["pre", "post"], (n, promotion)
+        assert all(e["notify_promote_uname"] == promoted for e in promotion)
+        assert sorted(promotion[0]["notify_active_uname"].split()) == sorted(NODES)
 
     assert cli(["node", "standby", promoted, "--config", str(config)]) == 0
     wait_for(

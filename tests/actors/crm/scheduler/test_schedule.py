@@ -295,3 +295,56 @@ def test_a_live_migration_tells_both_halves_where_from_and_where_to() -> None:
         meta = command_for(action, parse(text), (), graph=t.actions).meta
         assert (meta["migrate_source"], meta["migrate_target"]) == ("n1", "n2")
         assert meta["on_node"] == action.node
+
+
+def test_a_notifying_clone_is_told_before_and_after_each_change_in_turn() -> None:
+    res = _promotable().replace(
+        '<nvpair id="sc-p" name="promotable" value="true"/>',
+        '<nvpair id="sc-p" name="promotable" value="true"/>'
+        '<nvpair id="sc-n" name="notify" value="true"/>',
+    )
+    standby = (
+        '<nvpair id="sb" name="standby" value="on"/><nvpair id="m1" name="master-s" value="10"/>'
+    )
+    status = _stateful(
+        "n1", ("start", 0, 0), ("promote", 0, 0), ("monitor", 10000, 8), attrs=standby
+    ) + _stateful(
+        "n2", ("start", 0, 0), ("monitor", 11000, 0),
+        attrs='<nvpair id="m2" name="master-s" value="5"/>',
+    )  # fmt: skip
+    t = schedule(parse_cib(cib(res, "", status)))
+    by = {(a.task, a.node): a for a in t.actions}
+    edges = set(t.edges)
+    # demote on n1, stop on n1, promote on n2: pre to the active, the change, post to the rest
+    assert (by[("pre_notify_demote", "n2")].id, by[("demote", "n1")].id) in edges
+    assert (by[("demote", "n1")].id, by[("post_notify_demote", "n1")].id) in edges
+    assert (by[("post_notify_demote", "n1")].id, by[("pre_notify_stop", "n1")].id) in edges
+    assert (by[("stop", "n1")].id, by[("post_notify_stop", "n2")].id) in edges
+    assert ("post_notify_stop", "n1") not in by  # stopped: told no more
+    assert (by[("post_notify_stop", "n2")].id, by[("pre_notify_promote", "n2")].id) in edges
+    assert (by[("promote", "n2")].id, by[("post_notify_promote", "n2")].id) in edges
+    meta = dict(by[("pre_notify_promote", "n2")].meta)
+    assert (meta["notify_type"], meta["notify_operation"]) == ("pre", "promote")
+    assert meta["notify_promote_uname"] == "n2" and meta["notify_stop_uname"] == "n1"
+    assert meta["notify_promoted_uname"] == meta["notify_master_uname"] == "n1"
+    assert meta["notify_active_uname"] == "n1 n2"
+
+
+def test_notifications_run_as_the_agents_notify_and_post_ones_survive_an_abort() -> None:
+    from actors.crm.controller.operations import command_for
+    from actors.crm.scheduler.model import Action, Transition
+    from actors.crm.transition.engine import TransitionEngine
+
+    text = cib(_promotable())
+    post = Action(2, "post_notify_start", "s:0", "n1", meta=(("notify_type", "post"),))
+    command = command_for(post, parse_cib(text), ())
+    assert command.action == "notify" and command.meta["notify_type"] == "post"
+    actions = (
+        Action(0, "start", "s:0", "n1"),
+        Action(1, "pre_notify_promote", "s:0", "n1"),
+        post,
+    )
+    engine = TransitionEngine(Transition(actions, ((0, 2), (0, 1)), (), {}, {}, {}, {}, (), ()))
+    assert [a.id for a in engine.start()] == [0]
+    engine.abort("an attribute changed")  # the agent set its promotion score in its start
+    assert [a.id for a in engine.completed(0, True)] == [2]  # the post one still goes out
