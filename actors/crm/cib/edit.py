@@ -429,7 +429,8 @@ def _create(root: ET.Element, c: CreatePrimitive) -> list[str]:
     if klass == "ocf" and not provider:
         raise CibError(f"resource '{c.id}': an ocf agent needs a provider (ocf:PROVIDER:TYPE)")
     if c.group and (c.clone or c.promotable):
-        raise CibError(f"resource '{c.id}': --group and --clone do not go together")
+        kind = "--promotable" if c.promotable else "--clone"
+        raise CibError(f"resource '{c.id}': --group and {kind} do not go together")
     _check_new_id(root, c.id, "resource")
     _pairs(c.params, f"resource '{c.id}' parameters")
     _pairs(c.meta, f"resource '{c.id}' meta attributes")

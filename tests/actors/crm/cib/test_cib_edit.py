@@ -108,7 +108,8 @@ def test_create_promotable():
         (CreatePrimitive("x", "ocf:Dummy"), "an ocf agent needs a provider"),
         (CreatePrimitive("x", "nope:a:b"), "unknown class 'nope'"),
         (CreatePrimitive("x", "lsb"), "is not CLASS:PROVIDER:TYPE"),
-        (CreatePrimitive("x", "lsb:a", group="g", clone=True), "do not go together"),
+        (CreatePrimitive("x", "lsb:a", group="g", clone=True), "--group and --clone do not"),
+        (CreatePrimitive("x", "lsb:a", group="g", promotable=True), "--group and --promotable"),
         (
             CreatePrimitive("x", "lsb:a", ops=(OpSpec("monitor", (("interval", "soon"),)),)),
             "/cib/configuration/resources/primitive[@id='x']/operations/op[@id='x-monitor-",
