@@ -65,7 +65,9 @@ def node_config_paths(directory: Path) -> list[Path]:
     return sorted(directory.glob("node*.toml"), key=lambda p: int(p.stem[4:] or 0))
 
 
-def _free_port_block(n: int, taken: set[int]) -> int:
+def free_port_block(n: int, taken: set[int] | frozenset[int] = frozenset()) -> int:
+    """A base port with the `n` ports from it free on 127.0.0.1 now (every one is tried: the
+    block lies in the ephemeral range, where outgoing connections take ports too)."""
     for _ in range(200):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -106,7 +108,7 @@ def write_cluster(
     for i in range(1, nodes + 1):
         port = 7400 + 10 * i
         if transport == "tcp":
-            port = _free_port_block(PROCESSES_PER_NODE, taken)
+            port = free_port_block(PROCESSES_PER_NODE, taken)
             taken.update(range(port, port + PROCESSES_PER_NODE))
         entries.append(
             f'[[nodes]]\nid = {i}\nname = "node{i}"\nhost = "127.0.0.1"\nport = {port}\n'

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from actors.commands.cluster import PROCESSES_PER_NODE, free_port_block
 from actors.config import load_config
 from actors.node import node_status, read_pid
 from actors.runtime.procfs import descendants
@@ -37,16 +37,6 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
 
 
-def free_port_block(n: int) -> int:
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + n < 65000:
-            return base
-    raise RuntimeError("no ports")
-
-
 def ringleader(*args: str, env=None, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "actors.cli", *args],
@@ -61,7 +51,7 @@ def make_node(tmp_path: Path, transport: str) -> Path:
     key = tmp_path / "authkey"
     result = ringleader("keygen", "--out", str(key))
     assert result.returncode == 0, result.stderr
-    port = free_port_block(4)
+    port = free_port_block(PROCESSES_PER_NODE)  # every process of the node has its own port
     config = tmp_path / "node1.toml"
     config.write_text(
         f"""
