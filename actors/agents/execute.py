@@ -118,12 +118,7 @@ def execute(
     begun = begin(req, dirs, limits, node_env)
     if isinstance(begun, OpResult):
         return begun
-    if on_start is not None:
-        try:
-            on_start(begun.pgid)
-        except BaseException:
-            begun.close()
-            raise
+    begun.announce(on_start)
     return finish(req, begun)
 
 

@@ -131,47 +131,38 @@ def crm_attribute(argv: list[str]) -> int:
     p.add_argument("-s", "--set-name")
     p.add_argument("-i", "--id")
     p.add_argument("-z", "--utilization", action="store_true")
+    p.add_argument("-r", "--resource", help="crm_master's: the instance of --promotion")
     args = p.parse_args(argv)
     if args.utilization:
         raise ToolError("--utilization: not supported")
     if args.promotion is not None:
-        args.name = _promotion_name(args.promotion or None)
+        args.name = _promotion_name(args.promotion or args.resource)
         args.lifetime = args.lifetime or "reboot"
     _transient_only(args.lifetime, args.section)
     if not args.name:
         raise ToolError("--name is required")
     attrs = Attributes(args.config)
     node = attrs.node(args.node)
-    if args.delete:
-        attrs.set(node, args.name, None)
-        return 0
-    if args.value is not None:
-        attrs.set(node, args.name, args.value)
+    if _changed(attrs, node, args.name, args.delete, args.value):
         return 0
     return _query(attrs, node, args.name, args.quiet, args.default)
 
 
 def crm_master(argv: list[str]) -> int:
-    """Pacemaker's older wrapper: crm_attribute on the promotion score of the running instance."""
-    p = _parser("crm_master")
-    p.add_argument("-v", "--update", "--attr-value", dest="value")
-    p.add_argument("-D", "--delete", action="store_true")
-    p.add_argument("-G", "--query", action="store_true")
-    p.add_argument("-q", "--quiet", action="store_true")
-    p.add_argument("-N", "--node")
-    p.add_argument("-l", "--lifetime")
-    p.add_argument("-r", "--resource")
-    args = p.parse_args(argv)
-    forwarded = ["--promotion", args.resource or ""]
-    for flag, value in (("-v", args.value), ("-N", args.node), ("-l", args.lifetime)):
-        if value is not None:
-            forwarded += [flag, value]
-    forwarded += [
-        f for f, on in (("-D", args.delete), ("-G", args.query), ("-q", args.quiet)) if on
-    ]
-    if args.config:
-        forwarded += ["--config", args.config]
-    return crm_attribute(forwarded)
+    """Pacemaker's older wrapper: crm_attribute on the promotion score of the running instance
+    (`-r RESOURCE` names another)."""
+    return crm_attribute(["--promotion", *argv])
+
+
+def _changed(attrs: Attributes, node: str, name: str, delete: bool, value: str | None) -> bool:
+    """Apply a delete or an update, if that is what was asked (else it is a query)."""
+    if delete:
+        attrs.set(node, name, None)
+    elif value is not None:
+        attrs.set(node, name, value)
+    else:
+        return False
+    return True
 
 
 def attrd_updater(argv: list[str]) -> int:
@@ -189,11 +180,7 @@ def attrd_updater(argv: list[str]) -> int:
     args = p.parse_args(argv)
     attrs = Attributes(args.config)
     node = attrs.node(args.node)
-    if args.delete:
-        attrs.set(node, args.name, None)
-        return 0
-    if args.value is not None:
-        attrs.set(node, args.name, args.value)
+    if _changed(attrs, node, args.name, args.delete, args.value):
         return 0
     if args.update_delay or args.refresh:
         return 0  # no dampening here: every update is written at once

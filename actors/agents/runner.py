@@ -111,12 +111,7 @@ def run(inv: Invocation, on_start: Callable[[int], None] | None = None) -> Outco
     begun = start(inv)
     if isinstance(begun, Outcome):
         return begun
-    if on_start is not None:
-        try:
-            on_start(begun.pgid)
-        except BaseException:
-            begun.close()
-            raise
+    begun.announce(on_start)
     return begun.finish()
 
 
@@ -134,6 +129,16 @@ class Started:
     @property
     def pgid(self) -> int:
         return self.proc.pid  # setsid made the agent its group's leader
+
+    def announce(self, on_start: Callable[[int], None] | None) -> None:
+        """Tell `on_start` the group id (see `run`); if it fails, the pipes are closed."""
+        if on_start is None:
+            return
+        try:
+            on_start(self.pgid)
+        except BaseException:
+            self.close()
+            raise
 
     def finish(self) -> Outcome:
         try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from actors.agents.results import ExecStatus, OcfResult
 from actors.agents.spec import AgentSpec, Standard
-from actors.crm.lrm.history import OpRecord, ResourceHistory
+from actors.crm.lrm.history import OpRecord, ResourceHistory, kept
 
 PENDING_RC = 193  # Pacemaker's PCMK_OCF_UNKNOWN: the result is not known yet
 
@@ -57,7 +57,7 @@ def apply_record(histories: MutableMapping[str, ResourceHistory], record: OpReco
     """Fold one reported result into a node's histories as its LRM did: recurring ops by key
     (dropped when cancelled), the rest as the last op, failures also as the last failure.
     Notifications are not recorded (as with Pacemaker: they say nothing of the resource)."""
-    if record.action == "notify":
+    if not kept(record.action):
         return
     old = histories.get(record.rsc_id)
     if old is None:
@@ -83,7 +83,7 @@ def is_failure(record: OpRecord) -> bool:
     """Counts toward fail-count: not a cancellation, not a monitor whose executor went away
     before it answered (it says nothing of the resource, which is monitored again), and not a
     probe that merely found the resource stopped or running (that is news, not a failure)."""
-    if record.status is ExecStatus.CANCELLED or not record.failed or record.action == "notify":
+    if record.status is ExecStatus.CANCELLED or not record.failed or not kept(record.action):
         return False
     if record.status is ExecStatus.NOT_CONNECTED and record.action == "monitor":
         return False

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from actors.agents.digest import op_digest
 from actors.agents.results import ExecStatus, OcfResult, OpResult
-from actors.crm.lrm.history import OpRecord, ResourceHistory
+from actors.crm.lrm.history import OpRecord, ResourceHistory, kept
 from actors.crm.lrm.messages import (
     CancelOp,
     CancelTimer,
@@ -213,9 +213,9 @@ class LrmCore:
             effects.append(SetTimer(key, req.interval_ms))
             if not changed:
                 return
-        elif req.action != "notify":  # a notification says nothing of the resource: unrecorded
+        elif kept(req.action):
             hist.last = record
-        if record.failed and req.action != "notify":
+        if record.failed and kept(req.action):
             hist.last_failure = record
         self._report(req.requester, record, effects)
 

@@ -62,6 +62,12 @@ class OpRecord:
         }
 
 
+def kept(action: str) -> bool:
+    """Whether an operation enters the history at all: a notification says nothing of the
+    resource, and Pacemaker records none."""
+    return action != "notify"
+
+
 @dataclass
 class ResourceHistory:
     """What the LRM remembers of one resource."""

@@ -87,7 +87,7 @@ def add_notifications(
         ]
         edges.extend((p, a) for p in pre for a in ids)
         edges.extend((b, x) for b in previous for x in (pre or ids))
-        if phase in ("stop",):
+        if phase == "stop":
             gone = {(i, n) for i, n, _ in done}
             running = [p for p in running if p not in gone]
         elif phase == "start":

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support_cluster_waits import wait_for
 
 from actors.cli import main as cli
 from actors.commands.cluster import cluster_down, cluster_up, start_node
@@ -35,23 +36,6 @@ pytestmark = pytest.mark.cluster
 
 RESOURCES = ["r1", "r2", "r3", "r4"]
 NODES = ["node1", "node2", "node3"]
-
-
-def wait_for(predicate, timeout: float = 90.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-        except AssertionError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a node restarting: ask again
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
 def primitive(rsc: str, root: Path) -> str:

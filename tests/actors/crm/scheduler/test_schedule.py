@@ -228,6 +228,19 @@ def _stateful(node: str, *ops: tuple[str, int, int], attrs: str = "") -> str:
     return running(node, extra=extra + "</lrm_resource>", attrs=attrs)
 
 
+def _promoted_n1_goes_standby() -> str:
+    """s promoted on n1, which is put in standby; s unpromoted on n2, next best score."""
+    standby = (
+        '<nvpair id="sb" name="standby" value="on"/><nvpair id="m1" name="master-s" value="10"/>'
+    )
+    return _stateful(
+        "n1", ("start", 0, 0), ("promote", 0, 0), ("monitor", 10000, 8), attrs=standby
+    ) + _stateful(
+        "n2", ("start", 0, 0), ("monitor", 11000, 0),
+        attrs='<nvpair id="m2" name="master-s" value="5"/>',
+    )  # fmt: skip
+
+
 def _graph(text: str):
     t = schedule(parse_cib(text))
     found = {(a.task, a.node, a.interval_ms): a.id for a in t.actions if a.rsc}
@@ -251,15 +264,7 @@ def test_a_new_promotable_instance_is_started_then_promoted_then_monitored_in_it
 
 
 def test_a_promoted_instance_is_demoted_before_it_stops_and_the_other_promoted_after() -> None:
-    standby = (
-        '<nvpair id="sb" name="standby" value="on"/><nvpair id="m1" name="master-s" value="10"/>'
-    )
-    status = _stateful(
-        "n1", ("start", 0, 0), ("promote", 0, 0), ("monitor", 10000, 8), attrs=standby
-    ) + _stateful(
-        "n2", ("start", 0, 0), ("monitor", 11000, 0),
-        attrs='<nvpair id="m2" name="master-s" value="5"/>',
-    )  # fmt: skip
+    status = _promoted_n1_goes_standby()
     t, found = _graph(cib(_promotable(), "", status))
     demote, stop = found[("demote", "n1", 0)], found[("stop", "n1", 0)]
     promote = found[("promote", "n2", 0)]
@@ -303,15 +308,7 @@ def test_a_notifying_clone_is_told_before_and_after_each_change_in_turn() -> Non
         '<nvpair id="sc-p" name="promotable" value="true"/>'
         '<nvpair id="sc-n" name="notify" value="true"/>',
     )
-    standby = (
-        '<nvpair id="sb" name="standby" value="on"/><nvpair id="m1" name="master-s" value="10"/>'
-    )
-    status = _stateful(
-        "n1", ("start", 0, 0), ("promote", 0, 0), ("monitor", 10000, 8), attrs=standby
-    ) + _stateful(
-        "n2", ("start", 0, 0), ("monitor", 11000, 0),
-        attrs='<nvpair id="m2" name="master-s" value="5"/>',
-    )  # fmt: skip
+    status = _promoted_n1_goes_standby()
     t = schedule(parse_cib(cib(res, "", status)))
     by = {(a.task, a.node): a for a in t.actions}
     edges = set(t.edges)
